@@ -1,0 +1,190 @@
+"""The one place that reads configuration: `opsroom.yaml` plus `OPSROOM_*` environment variables.
+
+Environment variables win over the file (`OPSROOM_SERVER__PORT=9000`, `OPSROOM_DATABASE__URL=...`).
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from opsroom.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "opsroom.yaml"
+SEVERITIES = ("critical", "error", "warning", "info")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    base_url: str | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    secret_key: SecretStr | None = None
+
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///var/opsroom.db"
+    echo: bool = False
+
+
+class ChatConfig(_Section):
+    alerts_room: str = Field(default="alerts", pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
+    incidents_room: str = Field(default="incidents", pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
+    bot_name: str = "opsroom"
+
+
+class AutoDeclareRule(_Section):
+    enabled: bool = True
+    severities: list[Literal["critical", "error", "warning", "info"]] = Field(
+        default_factory=lambda: ["critical"]
+    )
+
+
+class RulesConfig(_Section):
+    auto_declare: AutoDeclareRule = Field(default_factory=AutoDeclareRule)
+
+
+class WorkerConfig(_Section):
+    enabled: bool = True
+    poll_interval: float = Field(default=0.25, gt=0, le=60)
+    batch_size: int = Field(default=20, ge=1, le=1000)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    lease_seconds: int = Field(default=60, ge=5)
+
+
+class LoggingConfig(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["console", "json"] = "console"
+
+
+class Settings(BaseSettings):
+    """Everything opsroom can be told. Built once by the composition root."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OPSROOM_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    var_dir: Path = Path("var")
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    chat: ChatConfig = Field(default_factory=ChatConfig)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileSource(settings_cls, _file_data.get()))
+
+
+_file_data: ContextVar[dict[str, Any]] = ContextVar("opsroom_file_data", default={})  # noqa: B039
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The parsed YAML file as a settings source, below the environment in priority."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+def config_path_from_env() -> Path | None:
+    """The config file: `OPSROOM_CONFIG`, else `./opsroom.yaml` when it exists."""
+    explicit = os.environ.get("OPSROOM_CONFIG")
+    if explicit:
+        return Path(explicit)
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.exists() else None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read the YAML file (if any), apply the environment, validate, name the bad field."""
+    path = path if path is not None else config_path_from_env()
+    text = ""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        data = _parse_yaml(path, text)
+    token = _file_data.set(data)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, text)) from exc
+    finally:
+        _file_data.reset(token)
+
+
+def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    return loaded
+
+
+def _describe(exc: ValidationError, path: Path | None, text: str) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        field = ".".join(loc) or "(top level)"
+        where = str(path) if path else "settings"
+        line = _line_of(text, loc) if text else None
+        if line is not None:
+            where = f"{where}, line {line}"
+        lines.append(f"{where}: {field}: {error['msg']}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _line_of(text: str, loc: list[str]) -> int | None:
+    """The 1-based line of the deepest key of `loc` present in the YAML text."""
+    try:
+        node: Any = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line: int | None = None
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        match = next((pair for pair in node.value if pair[0].value == part), None)
+        if match is None:
+            break
+        line = match[0].start_mark.line + 1
+        node = match[1]
+    return line

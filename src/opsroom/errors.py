@@ -1,0 +1,88 @@
+"""One error tree for opsroom. Domain errors carry no HTTP; api/errors.py maps them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OpsroomError(Exception):
+    """Root of every error opsroom raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ConfigError(OpsroomError):
+    """The configuration file or environment is invalid."""
+
+    code = "invalid_config"
+
+
+class NotFoundError(OpsroomError):
+    """The thing asked for does not exist."""
+
+    code = "not_found"
+
+
+class InvalidInputError(OpsroomError):
+    """The input is well-formed but not acceptable."""
+
+    code = "invalid_input"
+
+
+class MalformedPayloadError(InvalidInputError):
+    """An inbound payload could not be parsed at all."""
+
+    code = "malformed_payload"
+
+
+class UnsupportedPayloadError(InvalidInputError):
+    """An inbound payload parsed but is not in the format the integration expects."""
+
+    code = "unsupported_payload"
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """An inbound body is larger than the configured limit."""
+
+    code = "payload_too_large"
+
+
+class AuthenticationError(OpsroomError):
+    """The caller could not be identified."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(OpsroomError):
+    """The caller is known but may not do this."""
+
+    code = "permission_denied"
+
+
+class ConflictError(OpsroomError):
+    """The request conflicts with the current state."""
+
+    code = "conflict"
+
+
+class RoomArchivedError(ConflictError):
+    """A message was sent to an archived, read-only room."""
+
+    code = "room_archived"
+
+
+class CommandError(InvalidInputError):
+    """A chat command was wrong; the message says what and shows the usage."""
+
+    code = "invalid_command"
+
+
+class DatabaseNotReadyError(OpsroomError):
+    """The database schema is not at the migration head."""
+
+    code = "database_not_ready"
