@@ -29,9 +29,7 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
 def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
-    )
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -9,4 +9,11 @@ from opsroom.user import tables as user_tables
 
 metadata = Base.metadata
 
-__all__ = ["alert_tables", "chat_tables", "incident_tables", "job_tables", "metadata", "user_tables"]
+__all__ = [
+    "alert_tables",
+    "chat_tables",
+    "incident_tables",
+    "job_tables",
+    "metadata",
+    "user_tables",
+]

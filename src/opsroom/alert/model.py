@@ -1,0 +1,103 @@
+"""Pure alert vocabulary: normalized alerts, severities, fingerprints. Standard library only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+SEVERITY_ORDER = ("critical", "error", "warning", "info")
+
+_SEVERITY_SYNONYMS = {
+    "critical": ("critical", "crit", "fatal", "emergency", "emerg", "disaster", "page", "p1"),
+    "error": ("error", "err", "high", "major", "p2"),
+    "warning": ("warning", "warn", "medium", "minor", "average", "p3"),
+    "info": ("info", "informational", "information", "low", "notice", "ok", "none", "p4", "p5"),
+}
+_SEVERITY_LOOKUP = {
+    alias: name for name, aliases in _SEVERITY_SYNONYMS.items() for alias in aliases
+}
+_SEV_LEVELS = {"sev1": "critical", "sev2": "error", "sev3": "warning", "sev4": "info"}
+
+SEPARATOR_FIELD = "\x1f"
+SEPARATOR_RECORD = "\x1e"
+
+
+def normalize_severity(value: str | None, default: str = "warning") -> str:
+    """Map a source's severity word onto critical/error/warning/info."""
+    if not value:
+        return default
+    key = value.strip().lower()
+    return _SEVERITY_LOOKUP.get(key) or _SEV_LEVELS.get(key) or default
+
+
+def most_severe(severities: list[str]) -> str:
+    ranked = [s for s in SEVERITY_ORDER if s in severities]
+    return ranked[0] if ranked else "warning"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class NormalizedAlert:
+    """One alert as every source is mapped to it."""
+
+    fingerprint: str
+    status: AlertStatus
+    severity: str
+    title: str
+    group_key: str
+    description: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    links: tuple[Link, ...] = ()
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def content_hash(self) -> str:
+        """Hash of everything but timestamps of delivery: equal hashes mean an exact repeat."""
+        content = {
+            "status": self.status.value,
+            "severity": self.severity,
+            "title": self.title,
+            "description": self.description,
+            "labels": self.labels,
+            "annotations": self.annotations,
+            "links": [[link.url, link.text] for link in self.links],
+            "starts_at": self.starts_at.isoformat() if self.starts_at else None,
+            "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+        }
+        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def fingerprint(kind: str, identity: dict[str, str]) -> str:
+    """A reproducible sha256 over the source kind and sorted identifying fields.
+
+    Keys and values are joined with the ASCII unit separator and pairs with the record
+    separator, so `{"a": "b=c"}` and `{"a=b": "c"}` never collide.
+    """
+    parts = [kind] + [f"{key}{SEPARATOR_FIELD}{identity[key]}" for key in sorted(identity)]
+    return hashlib.sha256(SEPARATOR_RECORD.join(parts).encode()).hexdigest()
+
+
+def key_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,69 @@
+"""The ASGI application: every router, the error handlers and the in-process worker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from opsroom import __version__
+from opsroom.alert import routes as alert_routes
+from opsroom.api import hooks, system
+from opsroom.api.errors import install_error_handlers
+from opsroom.bootstrap import Container, ensure_channels
+from opsroom.chat.builtin import routes as chat_routes
+from opsroom.incident import routes as incident_routes
+from opsroom.user import routes as user_routes
+from opsroom.web import routes as web_routes
+from opsroom.web.routes import STATIC
+
+
+def create_app(container: Container, *, run_worker: bool | None = None) -> FastAPI:
+    """Build the app; the worker thread runs unless disabled (tests drive it by hand)."""
+    with_worker = container.settings.worker.enabled if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ensure_channels(container)
+        stop = threading.Event()
+        thread = None
+        if with_worker:
+            worker = container.worker()
+            thread = threading.Thread(
+                target=worker.run_forever,
+                args=(stop, container.wake),
+                name="opsroom-worker",
+                daemon=True,
+            )
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            container.wake.set()
+            if thread is not None:
+                thread.join(timeout=10)
+
+    app = FastAPI(
+        title="opsroom",
+        version=__version__,
+        lifespan=lifespan,
+        description="Self-hosted ChatOps incident management.",
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    for module in (
+        system,
+        hooks,
+        alert_routes,
+        incident_routes,
+        chat_routes,
+        user_routes,
+        web_routes,
+    ):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

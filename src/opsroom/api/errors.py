@@ -1,0 +1,76 @@
+"""The one place that maps opsroom errors to HTTP status codes and the JSON error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from opsroom import errors
+from opsroom.logging import get_logger
+
+log = get_logger(__name__)
+
+STATUS: list[tuple[type[errors.OpsroomError], int]] = [
+    (errors.MalformedPayloadError, 400),
+    (errors.PayloadTooLargeError, 413),
+    (errors.UnsupportedPayloadError, 422),
+    (errors.InvalidInputError, 422),
+    (errors.NotFoundError, 404),
+    (errors.AuthenticationError, 401),
+    (errors.PermissionDeniedError, 403),
+    (errors.ConflictError, 409),
+    (errors.DatabaseNotReadyError, 503),
+]
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+def status_for(exc: errors.OpsroomError) -> int:
+    return next((status for kind, status in STATUS if isinstance(exc, kind)), 500)
+
+
+async def _opsroom_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.OpsroomError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(p) for p in error["loc"]), "problem": error["msg"]}
+        for error in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": "(request)", "problem": "invalid"}
+    message = f"{first['field']}: {first['problem']}"
+    return JSONResponse(error_body("invalid_request", message, problems), 422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("api.unexpected_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    return JSONResponse(error_body("internal_error", "an unexpected error occurred"), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.OpsroomError, _opsroom_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

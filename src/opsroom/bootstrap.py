@@ -1,0 +1,92 @@
+"""The composition root: builds the engine, context, sources and worker from settings."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
+from opsroom.chat.service import builtin_chat
+from opsroom.clock import Clock, SystemClock
+from opsroom.config import Settings
+from opsroom.context import Context
+from opsroom.db.engine import build_engine, build_session_factory
+from opsroom.db.migrate import ensure_at_head
+from opsroom.db.uow import UnitOfWork
+from opsroom.jobs.worker import Handler, Worker
+from opsroom.metrics import Metrics
+from opsroom.sources.base import AlertSource
+from opsroom.sources.registry import build_sources
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    ctx: Context
+    sources: dict[str, AlertSource]
+    handlers: dict[str, Handler]
+    secret_key: str
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def worker(self, name: str | None = None) -> Worker:
+        return Worker(self.uow, self.ctx, self.handlers, name)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings, *, clock: Clock | None = None, check_schema: bool = True
+) -> Container:
+    engine = build_engine(settings.database.url, echo=settings.database.echo)
+    if check_schema:
+        ensure_at_head(engine)
+    wake = threading.Event()
+    ctx = Context(
+        settings=settings, clock=clock or SystemClock(), metrics=Metrics(), wake_worker=wake.set
+    )
+    container = Container(
+        settings=settings,
+        engine=engine,
+        session_factory=build_session_factory(engine),
+        ctx=ctx,
+        sources=build_sources(),
+        handlers=dict(ALERT_HANDLERS),
+        secret_key=_secret_key(settings),
+        wake=wake,
+    )
+    return container
+
+
+def ensure_channels(container: Container) -> None:
+    """The shared rooms every install has: #alerts and #incidents."""
+    chat_config = container.settings.chat
+    with container.uow() as uow:
+        chat = builtin_chat(uow, container.ctx)
+        chat.ensure_channel(chat_config.alerts_room, "New alert groups are announced here")
+        chat.ensure_channel(chat_config.incidents_room, "Incidents are announced here")
+        uow.commit()
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured key, else one kept in var/ so sign-ins survive restarts."""
+    if settings.server.secret_key is not None:
+        return settings.server.secret_key.get_secret_value()
+    path = Path(settings.var_dir) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="utf-8")
+    return key

@@ -1,0 +1,26 @@
+"""The `opsroom` command."""
+
+from __future__ import annotations
+
+import typer
+
+from opsroom.cli import admin, incident, serve
+
+app = typer.Typer(
+    help="opsroom: alerts in, incidents worked in chat.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.run_worker)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.integration_app, name="integration")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.token_app, name="token")
+app.add_typer(admin.config_app, name="config")
+app.add_typer(incident.incident_app, name="incident")
+app.add_typer(incident.alert_app, name="alert")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,239 @@
+"""Incident use cases: declare, acknowledge, status, severity, roles, notes, resolve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from opsroom.chat import render
+from opsroom.chat.base import ChatAdapter
+from opsroom.context import Context
+from opsroom.db.uow import UnitOfWork
+from opsroom.errors import ConflictError, NotFoundError
+from opsroom.incident.model import (
+    IncidentStatus,
+    incident_ref,
+    room_name,
+    severity_label,
+)
+from opsroom.incident.tables import IncidentRow, TimelineEntryRow
+from opsroom.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, and through which platform."""
+
+    name: str
+    source: str
+
+
+def record(
+    uow: UnitOfWork,
+    ctx: Context,
+    incident: IncidentRow,
+    actor: Actor,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntryRow:
+    return uow.incidents.append(
+        TimelineEntryRow(
+            incident_id=incident.id,
+            at=ctx.clock.now(),
+            kind=kind,
+            actor=actor.name,
+            source=actor.source,
+            text=text,
+            data=data or {},
+        )
+    )
+
+
+def declare_incident(
+    uow: UnitOfWork,
+    ctx: Context,
+    chat: ChatAdapter,
+    *,
+    title: str,
+    severity: int,
+    actor: Actor,
+    group_ids: list[int] | None = None,
+    trigger: str = "manual",
+) -> IncidentRow:
+    """Create the incident, its room, the announcement and the summary, in one transaction."""
+    now = ctx.clock.now()
+    uow.incidents.lock_numbers()
+    number = uow.incidents.next_number()
+    name = room_name(number, title, uow.incidents.rooms_taken(f"inc-{number}"))
+    incident = uow.incidents.add(
+        IncidentRow(
+            number=number,
+            title=title,
+            severity=severity,
+            status=IncidentStatus.INVESTIGATING.value,
+            summary="",
+            declared_by=actor.name,
+            declared_at=now,
+            room=name,
+        )
+    )
+    groups = _link_groups(uow, incident, group_ids or [])
+    record(
+        uow,
+        ctx,
+        incident,
+        actor,
+        "declare",
+        f"Declared {incident_ref(number)} {severity_label(severity).upper()}: {title}",
+        {"severity": severity, "groups": [g.id for g in groups], "trigger": trigger},
+    )
+    chat.create_room(name, render.incident_topic(incident), number)
+    alerts = [alert for group in groups for alert in uow.alerts.alerts_in_group(group.id)]
+    chat.post(name, render.incident_summary(incident, groups, alerts))
+    chat.post(ctx.settings.chat.incidents_room, render.incident_announcement(incident))
+    ctx.metrics.incidents_declared.labels(trigger=trigger).inc()
+    log.info("incident.declared", incident=number, severity=severity, trigger=trigger)
+    return incident
+
+
+def _link_groups(uow: UnitOfWork, incident: IncidentRow, group_ids: list[int]) -> list[Any]:
+    groups = []
+    for group_id in group_ids:
+        group = uow.alerts.get_group(group_id)
+        if group is None:
+            raise NotFoundError(f"no alert group #{group_id}")
+        if group.incident_id is not None and group.incident_id != incident.id:
+            other = uow.incidents.get(group.incident_id)
+            ref = incident_ref(other.number) if other else "another incident"
+            raise ConflictError(f"alert group #{group_id} already belongs to {ref}")
+        group.incident_id = incident.id
+        groups.append(group)
+    return groups
+
+
+def open_incident(uow: UnitOfWork, number: int) -> IncidentRow:
+    incident = uow.incidents.by_number(number, for_update=True)
+    if incident is None:
+        raise NotFoundError(f"no incident {incident_ref(number)}")
+    return incident
+
+
+def _require_open(incident: IncidentRow) -> None:
+    if incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+        raise ConflictError(f"{incident_ref(incident.number)} is already {incident.status}")
+
+
+def acknowledge(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor) -> str:
+    _require_open(incident)
+    if incident.acknowledged_at is not None:
+        return (
+            f"{incident_ref(incident.number)} was already acknowledged by "
+            f"{incident.acknowledged_by}"
+        )
+    incident.acknowledged_at, incident.acknowledged_by = ctx.clock.now(), actor.name
+    record(uow, ctx, incident, actor, "ack", f"Acknowledged by {actor.name}")
+    return f"{actor.name} acknowledged {incident_ref(incident.number)}"
+
+
+def set_status(
+    uow: UnitOfWork,
+    ctx: Context,
+    chat: ChatAdapter,
+    incident: IncidentRow,
+    actor: Actor,
+    status: str,
+    message: str,
+) -> str:
+    _require_open(incident)
+    previous, incident.status = incident.status, IncidentStatus(status).value
+    text = f"Status {previous} -> {status}" + (f": {message}" if message else "")
+    record(uow, ctx, incident, actor, "status", text, {"from": previous, "to": status})
+    if incident.room:
+        chat.set_topic(incident.room, render.incident_topic(incident))
+    return f"{actor.name} set {incident_ref(incident.number)} to {status}" + (
+        f": {message}" if message else ""
+    )
+
+
+def post_update(
+    uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor, message: str
+) -> str:
+    _require_open(incident)
+    record(uow, ctx, incident, actor, "update", message, {"status": incident.status})
+    return f"Update on {incident_ref(incident.number)} ({incident.status}): {message}"
+
+
+def set_severity(
+    uow: UnitOfWork,
+    ctx: Context,
+    chat: ChatAdapter,
+    incident: IncidentRow,
+    actor: Actor,
+    severity: int,
+) -> str:
+    _require_open(incident)
+    previous, incident.severity = incident.severity, severity
+    text = f"Severity {severity_label(previous).upper()} -> {severity_label(severity).upper()}"
+    record(uow, ctx, incident, actor, "severity", text, {"from": previous, "to": severity})
+    if incident.room:
+        chat.set_topic(incident.room, render.incident_topic(incident))
+    return f"{actor.name} changed {incident_ref(incident.number)}: {text}"
+
+
+def assign_role(
+    uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor, role: str, user: str
+) -> str:
+    _require_open(incident)
+    if uow.users.get_by_name(user) is None:
+        raise NotFoundError(f"no user named @{user}: add them with `opsroom user add {user}`")
+    uow.incidents.set_role(incident.id, role, user, ctx.clock.now())
+    if role == "commander":
+        incident.commander = user
+    record(
+        uow, ctx, incident, actor, "role", f"@{user} is now {role}", {"role": role, "user": user}
+    )
+    return f"@{user} is now {role} of {incident_ref(incident.number)}"
+
+
+def add_note(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor, text: str) -> str:
+    record(uow, ctx, incident, actor, "note", text, {"highlight": True})
+    return f"Note added to the {incident_ref(incident.number)} timeline"
+
+
+def resolve(
+    uow: UnitOfWork,
+    ctx: Context,
+    chat: ChatAdapter,
+    incident: IncidentRow,
+    actor: Actor,
+    summary: str,
+) -> str:
+    _require_open(incident)
+    now = ctx.clock.now()
+    incident.status, incident.resolved_at = IncidentStatus.RESOLVED.value, now
+    if summary:
+        incident.summary = summary
+        uow.incidents.add_search_text(incident.id, summary)
+    text = "Resolved" + (f": {summary}" if summary else "")
+    record(uow, ctx, incident, actor, "resolve", text, {"summary": summary})
+    if incident.room:
+        chat.set_topic(incident.room, render.incident_topic(incident))
+        chat.post(
+            incident.room,
+            f"{render.incident_resolved(incident)}. This room is now archived and read-only.",
+        )
+        chat.archive_room(incident.room)
+        record(
+            uow,
+            ctx,
+            incident,
+            Actor("opsroom", "system"),
+            "system",
+            f"Room #{incident.room} archived",
+        )
+    chat.post(ctx.settings.chat.incidents_room, render.incident_resolved(incident))
+    log.info("incident.resolved", incident=incident.number)
+    return f"{actor.name} resolved {incident_ref(incident.number)}"

@@ -1,0 +1,91 @@
+"""opsroom's documented plain JSON format, for anything that can send a webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from opsroom.alert.model import (
+    AlertStatus,
+    Link,
+    NormalizedAlert,
+    fingerprint,
+    normalize_severity,
+    truncate,
+)
+from opsroom.errors import UnsupportedPayloadError
+from opsroom.sources.base import capped_raw, decode_json, parse_time, unsupported
+
+MAX_ALERTS_PER_REQUEST = 1000
+
+
+class _Link(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2000)
+    text: str = Field(default="", max_length=200)
+
+
+class GenericAlert(BaseModel):
+    """One alert in the generic format; see sources/generic/README.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=500)
+    status: Literal["firing", "resolved"] = "firing"
+    severity: str = "warning"
+    dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str = Field(default="", max_length=20000)
+    labels: dict[str, str] = Field(default_factory=dict)
+    links: list[_Link] = Field(default_factory=list)
+    starts_at: str | None = None
+    ends_at: str | None = None
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, value: str) -> str:
+        if normalize_severity(value, default="") == "":
+            raise ValueError("must be one of critical, error, warning, info")
+        return value
+
+
+class _Batch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alerts: list[GenericAlert] = Field(min_length=1, max_length=MAX_ALERTS_PER_REQUEST)
+
+
+class GenericSource:
+    kind = "generic"
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> list[NormalizedAlert]:
+        data = decode_json(body)
+        if not isinstance(data, dict):
+            raise UnsupportedPayloadError("not a generic payload: expected a JSON object")
+        try:
+            alerts = (
+                _Batch.model_validate(data).alerts
+                if "alerts" in data
+                else [GenericAlert.model_validate(data)]
+            )
+        except ValidationError as exc:
+            raise unsupported(self.kind, exc) from exc
+        return [self._normalize(alert) for alert in alerts]
+
+    def _normalize(self, alert: GenericAlert) -> NormalizedAlert:
+        key = alert.dedup_key or fingerprint(self.kind, {"title": alert.title, **alert.labels})
+        return NormalizedAlert(
+            fingerprint=fingerprint(self.kind, {"dedup_key": key}),
+            status=AlertStatus(alert.status),
+            severity=normalize_severity(alert.severity),
+            title=truncate(alert.title, 500),
+            description=alert.description,
+            group_key=key,
+            labels=dict(alert.labels),
+            links=tuple(Link(url=link.url, text=link.text) for link in alert.links),
+            starts_at=parse_time(alert.starts_at),
+            ends_at=parse_time(alert.ends_at),
+            raw=capped_raw(alert.model_dump()),
+        )

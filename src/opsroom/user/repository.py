@@ -1,0 +1,42 @@
+"""Persistence of users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from opsroom.user.tables import ApiTokenRow, UserRow
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get_by_name(self, name: str) -> UserRow | None:
+        return self._session.scalar(select(UserRow).where(UserRow.name == name))
+
+    def get(self, user_id: int) -> UserRow | None:
+        return self._session.get(UserRow, user_id)
+
+    def add(self, user: UserRow) -> UserRow:
+        self._session.add(user)
+        self._session.flush()
+        return user
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(UserRow)) or 0
+
+    def add_token(self, token: ApiTokenRow) -> None:
+        self._session.add(token)
+        self._session.flush()
+
+    def user_for_token(self, token_hash: str, now: datetime) -> UserRow | None:
+        token = self._session.scalar(
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash)
+        )
+        if token is None:
+            return None
+        token.last_used_at = now
+        return self._session.get(UserRow, token.user_id)
