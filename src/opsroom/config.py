@@ -21,7 +21,11 @@ from pydantic_settings import (
 from opsroom.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "opsroom.yaml"
-SEVERITIES = ("critical", "error", "warning", "info")
+AlertSeverity = Literal["critical", "error", "warning", "info"]
+
+
+def _critical_only() -> list[AlertSeverity]:
+    return ["critical"]
 
 
 class _Section(BaseModel):
@@ -52,9 +56,7 @@ class ChatConfig(_Section):
 
 class AutoDeclareRule(_Section):
     enabled: bool = True
-    severities: list[Literal["critical", "error", "warning", "info"]] = Field(
-        default_factory=lambda: ["critical"]
-    )
+    severities: list[AlertSeverity] = Field(default_factory=_critical_only)
 
 
 class RulesConfig(_Section):

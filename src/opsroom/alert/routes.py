@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.schemas import AlertGroupRead, AlertRead, GroupDeclare
-from opsroom.schemas import Items
 from opsroom.alert.tables import AlertGroupRow
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.bootstrap import Container
@@ -18,6 +17,7 @@ from opsroom.errors import NotFoundError
 from opsroom.incident.model import severity_from_alert
 from opsroom.incident.schemas import IncidentRead, incident_read
 from opsroom.incident.service import Actor, declare_incident
+from opsroom.schemas import Items
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 Limit = Annotated[int, Query(ge=1, le=1000)]

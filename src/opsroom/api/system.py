@@ -39,7 +39,7 @@ async def metrics(container: ContainerDep) -> Response:
     """Prometheus text format: this process's counters plus gauges read from the database."""
     gauges = await run_in_threadpool(_database_gauges, container)
     body = generate_latest(container.ctx.metrics.registry)
-    body += generate_latest(_Static(gauges))  # type: ignore[arg-type]
+    body += generate_latest(_Static(gauges))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from opsroom.errors import CommandError
@@ -125,7 +126,7 @@ def _fail(verb: str, problem: str) -> CommandError:
     return CommandError(f"{problem}\nUsage: {USAGE[verb]}")
 
 
-def _no_args(verb: str, command: Command) -> object:
+def _no_args(verb: str, command: Command) -> Callable[[str], Command]:
     def parse(args: str) -> Command:
         if args:
             raise _fail(verb, f"`{verb}` takes no arguments")

@@ -111,7 +111,7 @@ def config_check() -> None:
     engine = build_engine(settings.database.url)
     try:
         current, head = current_revision(engine), head_revision()
-    except (OpsroomError, Exception) as exc:  # noqa: BLE001 - report any connection failure
+    except (OpsroomError, Exception) as exc:
         err_console.print(f"[red]database unreachable:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(1) from exc
     finally:

@@ -27,7 +27,7 @@ def incident_list(
     statuses = None if all_ else ["investigating", "identified", "monitoring"]
     with container() as built, built.uow() as uow:
         table = Table("incident", "sev", "status", "title", "room", "declared")
-        for row in uow.incidents.list(statuses=statuses, limit=200, offset=0):
+        for row in uow.incidents.list_incidents(statuses=statuses, limit=200, offset=0):
             table.add_row(
                 incident_ref(row.number),
                 severity_label(row.severity).upper(),

@@ -48,7 +48,9 @@ class IncidentRepository:
     def get(self, incident_id: int) -> IncidentRow | None:
         return self._session.get(IncidentRow, incident_id)
 
-    def list(self, *, statuses: list[str] | None, limit: int, offset: int) -> list[IncidentRow]:
+    def list_incidents(
+        self, *, statuses: list[str] | None, limit: int, offset: int
+    ) -> list[IncidentRow]:
         query = select(IncidentRow).order_by(IncidentRow.number.desc())
         if statuses:
             query = query.where(IncidentRow.status.in_(statuses))

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from opsroom.schemas import Items
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.chat.service import builtin_chat
 from opsroom.errors import NotFoundError
@@ -19,6 +18,7 @@ from opsroom.incident.schemas import (
     incident_read,
 )
 from opsroom.incident.service import Actor, declare_incident
+from opsroom.schemas import Items
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -41,7 +41,7 @@ async def list_incidents(
 
     def load() -> Items[IncidentRead]:
         with container.uow() as uow:
-            rows = uow.incidents.list(statuses=statuses, limit=limit, offset=offset)
+            rows = uow.incidents.list_incidents(statuses=statuses, limit=limit, offset=offset)
             return Items[IncidentRead](items=[incident_read(uow, row) for row in rows])
 
     return await run_in_threadpool(load)

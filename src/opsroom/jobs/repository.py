@@ -83,7 +83,7 @@ class JobRepository:
         ).all()
         return {status: count for status, count in rows}
 
-    def list(self, *, status: str | None = None, limit: int = 100) -> list[JobRow]:
+    def list_jobs(self, *, status: str | None = None, limit: int = 100) -> list[JobRow]:
         query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)
         if status:
             query = query.where(JobRow.status == status)

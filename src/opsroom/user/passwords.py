@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-TOKEN_PREFIX = "opr_"
+TOKEN_PREFIX = "opr_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def hash_password(password: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork

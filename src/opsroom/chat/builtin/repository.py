@@ -20,7 +20,7 @@ class RoomRepository:
         self._session.flush()
         return room
 
-    def list(self, *, include_archived: bool = True) -> list[RoomRow]:
+    def list_rooms(self, *, include_archived: bool = True) -> list[RoomRow]:
         query = select(RoomRow).order_by(RoomRow.kind, RoomRow.id.desc())
         if not include_archived:
             query = query.where(RoomRow.archived_at.is_(None))

@@ -58,7 +58,7 @@ def _room(container: Container, name: str) -> RoomRow:
 async def list_rooms(container: ContainerDep, user: UserDep) -> Items[RoomRead]:
     def load() -> Items[RoomRead]:
         with container.uow() as uow:
-            return Items[RoomRead](items=[room_read(row) for row in uow.rooms.list()])
+            return Items[RoomRead](items=[room_read(row) for row in uow.rooms.list_rooms()])
 
     return await run_in_threadpool(load)
 

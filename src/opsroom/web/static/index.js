@@ -40,7 +40,8 @@ async function api(path, options = {}) {
     headers: { Accept: 'application/json', ...(options.headers || {}) },
   });
   if (res.status === 401) {
-    window.location.assign('/login');
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(here === '/' ? '/login' : '/login?next=' + encodeURIComponent(here));
     throw new ApiError(401, 'unauthorized', 'Not signed in');
   }
   let body = null;
@@ -116,15 +117,15 @@ function showSection(prefix, items, error) {
 
 function renderIncidents(items) {
   $('inc-body').replaceChildren(...items.map((inc) => h('tr', null,
-    h('td', { class: 'nowrap' },
+    h('td', { 'data-label': 'Incident', class: 'nowrap' },
       inc.room ? h('a', { href: roomHref(inc.room), class: 'strong' }, incLabel(inc.number))
         : h('span', { class: 'strong' }, incLabel(inc.number))),
-    h('td', { class: 'title-cell' }, inc.title),
-    h('td', null, sevBadge(inc.severity)),
-    h('td', null, statusBadge(inc.status)),
-    h('td', null, inc.commander ? inc.commander : h('span', { class: 'muted' }, 'unassigned')),
-    h('td', { class: 'nowrap' }, timeCell(inc.declared_at)),
-    h('td', { class: 'nowrap' }, inc.room ? h('a', { href: roomHref(inc.room) }, 'Open room →') : ''),
+    h('td', { 'data-label': 'Title', class: 'title-cell' }, inc.title),
+    h('td', { 'data-label': 'Severity' }, sevBadge(inc.severity)),
+    h('td', { 'data-label': 'Status' }, statusBadge(inc.status)),
+    h('td', { 'data-label': 'Commander' }, inc.commander ? inc.commander : h('span', { class: 'muted' }, 'unassigned')),
+    h('td', { 'data-label': 'Declared', class: 'nowrap' }, timeCell(inc.declared_at)),
+    h('td', { 'data-label': 'Room', class: 'nowrap' }, inc.room ? h('a', { href: roomHref(inc.room) }, 'Open room →') : ''),
   )));
 }
 
@@ -137,21 +138,21 @@ function renderGroups(items, incidentRooms) {
         : h('span', null, incLabel(g.incident_number));
     }
     return h('tr', null,
-      h('td', { class: 'title-cell' }, g.title),
-      h('td', null, sevBadge(g.severity)),
-      h('td', null, statusBadge(g.status)),
-      h('td', { class: 'num' }, String(g.alert_count ?? '')),
-      h('td', { class: 'nowrap' }, incident),
-      h('td', { class: 'nowrap' }, timeCell(g.created_at)),
+      h('td', { 'data-label': 'Title', class: 'title-cell' }, g.title),
+      h('td', { 'data-label': 'Severity' }, sevBadge(g.severity)),
+      h('td', { 'data-label': 'Status' }, statusBadge(g.status)),
+      h('td', { 'data-label': 'Alerts', class: 'num' }, String(g.alert_count ?? '')),
+      h('td', { 'data-label': 'Incident', class: 'nowrap' }, incident),
+      h('td', { 'data-label': 'Created', class: 'nowrap' }, timeCell(g.created_at)),
     );
   }));
 }
 
 function renderRooms(items) {
   $('room-body').replaceChildren(...items.map((r) => h('tr', { class: r.archived ? 'archived' : null },
-    h('td', { class: 'nowrap' }, h('a', { href: roomHref(r.name), class: 'strong' }, '#' + r.name)),
-    h('td', { class: 'title-cell' }, r.topic ? r.topic : h('span', { class: 'muted' }, 'no topic')),
-    h('td', { class: 'nowrap' }, h('span', { class: 'badges' },
+    h('td', { 'data-label': 'Name', class: 'nowrap' }, h('a', { href: roomHref(r.name), class: 'strong' }, '#' + r.name)),
+    h('td', { 'data-label': 'Topic', class: 'title-cell' }, r.topic ? r.topic : h('span', { class: 'muted' }, 'no topic')),
+    h('td', { 'data-label': '', class: 'nowrap' }, h('span', { class: 'badges' },
       r.kind === 'incident' ? h('span', { class: 'badge kind' }, 'incident') : null,
       r.archived ? h('span', { class: 'badge archived-badge' }, 'archived') : null)),
   )));

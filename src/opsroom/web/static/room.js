@@ -35,7 +35,8 @@ async function api(path, options = {}) {
     headers: { Accept: 'application/json', ...(options.headers || {}) },
   });
   if (res.status === 401) {
-    window.location.assign('/login');
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(here === '/' ? '/login' : '/login?next=' + encodeURIComponent(here));
     throw new ApiError(401, 'unauthorized', 'Not signed in');
   }
   let body = null;
