@@ -28,9 +28,6 @@ _SEVERITY_LOOKUP = {
 }
 _SEV_LEVELS = {"sev1": "critical", "sev2": "error", "sev3": "warning", "sev4": "info"}
 
-SEPARATOR_FIELD = "\x1f"
-SEPARATOR_RECORD = "\x1e"
-
 
 def normalize_severity(value: str | None, default: str = "warning") -> str:
     """Map a source's severity word onto critical/error/warning/info."""
@@ -88,11 +85,12 @@ class NormalizedAlert:
 def fingerprint(kind: str, identity: dict[str, str]) -> str:
     """A reproducible sha256 over the source kind and sorted identifying fields.
 
-    Keys and values are joined with the ASCII unit separator and pairs with the record
-    separator, so `{"a": "b=c"}` and `{"a=b": "c"}` never collide.
+    The fields are JSON-encoded (strings quoted and escaped), so no key or value can imitate
+    a separator: `{"a": "b=c"}` and `{"a=b": "c"}` never collide, nor do values holding
+    control characters.
     """
-    parts = [kind] + [f"{key}{SEPARATOR_FIELD}{identity[key]}" for key in sorted(identity)]
-    return hashlib.sha256(SEPARATOR_RECORD.join(parts).encode()).hexdigest()
+    encoded = json.dumps([kind, sorted(identity.items())], separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def key_hash(value: str) -> str:

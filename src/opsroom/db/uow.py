@@ -33,7 +33,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() rolls back anything uncommitted and detaches rows without expiring them,
+        # so values read inside the unit of work stay readable after it.
         self.session.close()
 
     def commit(self) -> None:

@@ -39,8 +39,9 @@ def unsupported(kind: str, exc: ValidationError) -> UnsupportedPayloadError:
         for error in exc.errors()
     ]
     first = problems[0]
+    article = "an" if kind[:1] in "aeiou" else "a"
     return UnsupportedPayloadError(
-        f"not a {kind} payload: {first['field']}: {first['problem']}", details=problems
+        f"not {article} {kind} payload: {first['field']}: {first['problem']}", details=problems
     )
 
 

@@ -63,11 +63,9 @@ async def login(
             return authenticate_password(uow, username, password)
 
     principal = await run_in_threadpool(check)
+    target = _safe_next(request.query_params.get("next", "/"))
     if principal is None:
-        return RedirectResponse("/login?error=1", status_code=303)
-    target = request.query_params.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+        return RedirectResponse(f"/login?error=1&next={quote(target)}", status_code=303)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
@@ -78,6 +76,13 @@ async def login(
         secure=container.settings.server.public_url().startswith("https"),
     )
     return response
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: no scheme, no `//host`, no `/\\host` (browsers read it as //)."""
+    if not target.startswith("/") or target[1:2] in ("/", "\\") or "\n" in target:
+        return "/"
+    return target
 
 
 @router.post("/logout")

@@ -75,7 +75,8 @@ class GenericSource:
         return [self._normalize(alert) for alert in alerts]
 
     def _normalize(self, alert: GenericAlert) -> NormalizedAlert:
-        key = alert.dedup_key or fingerprint(self.kind, {"title": alert.title, **alert.labels})
+        identity = {f"labels.{name}": value for name, value in alert.labels.items()}
+        key = alert.dedup_key or fingerprint(self.kind, {"title": alert.title, **identity})
         return NormalizedAlert(
             fingerprint=fingerprint(self.kind, {"dedup_key": key}),
             status=AlertStatus(alert.status),
