@@ -167,8 +167,11 @@ def _describe(exc: ValidationError, path: Path | None, text: str) -> str:
         loc = [str(part) for part in error["loc"]]
         field = ".".join(loc) or "(top level)"
         where = str(path) if path else "settings"
+        env_name = "OPSROOM_" + "__".join(loc).upper()
         line = _line_of(text, loc) if text else None
-        if line is not None:
+        if env_name in os.environ:
+            where = f"environment variable {env_name}"
+        elif line is not None:
             where = f"{where}, line {line}"
         lines.append(f"{where}: {field}: {error['msg']}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
