@@ -14,6 +14,7 @@ import pytest
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint
 from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
 from opsroom.sources.alertmanager.source import AlertmanagerSource
+from opsroom.sources.base import HookRequest
 from opsroom.sources.generic.source import MAX_ALERTS_PER_REQUEST, GenericSource
 
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "src" / "opsroom" / "sources"
@@ -66,12 +67,12 @@ def fixture_json(relative: str) -> dict[str, object]:
 
 def am(body: bytes | Mapping[str, Any]) -> list[NormalizedAlert]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return AlertmanagerSource().parse(HEADERS, raw)
+    return AlertmanagerSource().parse(HookRequest(body=raw, headers=HEADERS)).alerts
 
 
 def generic(body: bytes | Mapping[str, Any]) -> list[NormalizedAlert]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return GenericSource().parse(HEADERS, raw)
+    return GenericSource().parse(HookRequest(body=raw, headers=HEADERS)).alerts
 
 
 # --- Alertmanager ---------------------------------------------------------------------------

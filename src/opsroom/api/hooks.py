@@ -17,6 +17,7 @@ from opsroom.api.deps import ContainerDep
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError, OpsroomError, PayloadTooLargeError
 from opsroom.logging import get_logger
+from opsroom.sources.base import HookRequest, VerifyingSource
 from opsroom.user.passwords import hash_token
 
 log = get_logger(__name__)
@@ -33,15 +34,19 @@ async def receive_hook(
             raise NotFoundError(f"unknown integration kind {kind!r}")
         body = await _read_body(request, container.settings.server.max_body_bytes)
         started = time.perf_counter()
-        result = await run_in_threadpool(
-            _store, container, kind, token, dict(request.headers), body
+        hook_request = HookRequest(
+            body=body,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            query=dict(request.query_params),
         )
+        answer = await run_in_threadpool(_store, container, kind, token, hook_request)
         container.ctx.metrics.ingest_seconds.observe(time.perf_counter() - started)
     except OpsroomError as exc:
         container.ctx.metrics.hook_rejected.labels(reason=exc.code).inc()
         log.info("hook.rejected", kind=kind, reason=exc.code)
         raise
-    return JSONResponse(result, status_code=202)
+    body_out, status = answer
+    return JSONResponse(body_out, status_code=status)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -58,16 +63,26 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _store(
-    container: Container, kind: str, token: str, headers: dict[str, str], body: bytes
-) -> dict[str, Any]:
+    container: Container, kind: str, token: str, request: HookRequest
+) -> tuple[dict[str, Any], int]:
+    source = container.sources[kind]
     with container.uow() as uow:
         integration = uow.alerts.integration_by_token(hash_token(token))
         if integration is None or integration.kind != kind or not integration.enabled:
             raise NotFoundError(f"no {kind} integration has this token")
-        alerts = container.sources[kind].parse(headers, body)
-        result = ingest(uow, container.ctx, integration, alerts)
+        if isinstance(source, VerifyingSource):
+            source.verify(request)
+        parsed = source.parse(request)
+        result = ingest(uow, container.ctx, integration, parsed.alerts)
+        now = container.ctx.clock.now()
+        for follow_up in parsed.follow_ups:
+            uow.jobs.enqueue(follow_up.job, follow_up.payload, now=now)
         uow.commit()
-    return {
+    if parsed.follow_ups:
+        container.ctx.wake_worker()
+    if parsed.reply is not None:
+        return parsed.reply, parsed.status_code
+    body = {
         "status": "accepted",
         "integration": integration.name,
         "received": result.received,
@@ -75,3 +90,4 @@ def _store(
         "updated": result.updated,
         "deduplicated": result.deduplicated,
     }
+    return body, parsed.status_code

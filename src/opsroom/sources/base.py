@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
@@ -13,12 +15,62 @@ from opsroom.alert.model import NormalizedAlert
 from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
 
 
+@dataclass(frozen=True)
+class HookRequest:
+    """One inbound hook request as a source sees it; header names are lower-case."""
+
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        return decode_json(self.body)
+
+    def form(self) -> dict[str, str]:
+        """Form fields (`application/x-www-form-urlencoded`); the last value of a name wins."""
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedPayloadError("form body is not UTF-8") from exc
+        return dict(parse_qsl(text, keep_blank_values=True))
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Work a source asks for after the alerts are stored, run as a job (e.g. SNS confirm)."""
+
+    job: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HookResult:
+    """What a source made of a request: alerts, and optionally its own answer and follow-ups."""
+
+    alerts: list[NormalizedAlert]
+    reply: dict[str, Any] | None = None
+    status_code: int = 202
+    follow_ups: tuple[FollowUp, ...] = ()
+
+
 class AlertSource(Protocol):
-    """Turns one inbound request body into normalized alerts. `parse` is pure."""
+    """Turns one inbound request into normalized alerts. `parse` is pure."""
 
     kind: str
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> list[NormalizedAlert]: ...
+    def parse(self, request: HookRequest) -> HookResult: ...
+
+
+@runtime_checkable
+class VerifyingSource(Protocol):
+    """A source that proves where a request came from beyond the URL token (e.g. SNS)."""
+
+    def verify(self, request: HookRequest) -> None:
+        """Raise AuthenticationError when the request's signature does not hold."""
 
 
 def decode_json(body: bytes) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,7 +15,7 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import capped_raw, decode_json, parse_time, unsupported
+from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time, unsupported
 
 
 class _Alert(BaseModel):
@@ -45,8 +44,8 @@ class _Payload(BaseModel):
 class AlertmanagerSource:
     kind = "alertmanager"
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> list[NormalizedAlert]:
-        data = decode_json(body)
+    def parse(self, request: HookRequest) -> HookResult:
+        data = request.json()
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not an alertmanager payload: expected a JSON object")
         try:
@@ -57,10 +56,12 @@ class AlertmanagerSource:
             raise UnsupportedPayloadError(
                 f"unsupported alertmanager webhook version {payload.version!r}: expected '4'"
             )
-        return [
-            self._normalize(payload, alert, raw)
-            for alert, raw in zip(payload.alerts, data["alerts"], strict=True)
-        ]
+        return HookResult(
+            alerts=[
+                self._normalize(payload, alert, raw)
+                for alert, raw in zip(payload.alerts, data["alerts"], strict=True)
+            ]
+        )
 
     def _normalize(self, payload: _Payload, alert: _Alert, raw: object) -> NormalizedAlert:
         labels, annotations = alert.labels, alert.annotations

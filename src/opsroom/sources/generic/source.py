@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -16,7 +15,7 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import capped_raw, decode_json, parse_time, unsupported
+from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time, unsupported
 
 MAX_ALERTS_PER_REQUEST = 1000
 
@@ -60,8 +59,8 @@ class _Batch(BaseModel):
 class GenericSource:
     kind = "generic"
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> list[NormalizedAlert]:
-        data = decode_json(body)
+    def parse(self, request: HookRequest) -> HookResult:
+        data = request.json()
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not a generic payload: expected a JSON object")
         try:
@@ -72,7 +71,7 @@ class GenericSource:
             )
         except ValidationError as exc:
             raise unsupported(self.kind, exc) from exc
-        return [self._normalize(alert) for alert in alerts]
+        return HookResult(alerts=[self._normalize(alert) for alert in alerts])
 
     def _normalize(self, alert: GenericAlert) -> NormalizedAlert:
         identity = {f"labels.{name}": value for name, value in alert.labels.items()}
