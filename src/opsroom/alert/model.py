@@ -12,7 +12,12 @@ from typing import Any
 
 class AlertStatus(StrEnum):
     FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"  # still a problem, but someone is on it in the source tool
     RESOLVED = "resolved"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not AlertStatus.RESOLVED
 
 
 SEVERITY_ORDER = ("critical", "error", "warning", "info")
@@ -64,6 +69,8 @@ class NormalizedAlert:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # The source says the alert is in downtime/maintenance: store it, never page for it.
+    suppressed: bool = False
 
     def content_hash(self) -> str:
         """Hash of everything but timestamps of delivery: equal hashes mean an exact repeat."""
@@ -77,6 +84,7 @@ class NormalizedAlert:
             "links": [[link.url, link.text] for link in self.links],
             "starts_at": self.starts_at.isoformat() if self.starts_at else None,
             "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+            "suppressed": self.suppressed,
         }
         encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()

@@ -67,7 +67,7 @@ class AlertRepository:
             self._session.scalar(
                 select(func.count())
                 .select_from(AlertRow)
-                .where(AlertRow.group_id == group_id, AlertRow.status == FIRING)
+                .where(AlertRow.group_id == group_id, AlertRow.status != RESOLVED)
             )
             or 0
         )

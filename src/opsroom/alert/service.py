@@ -125,7 +125,7 @@ def _update(
     result: IngestResult,
 ) -> None:
     group = uow.alerts.get_group(row.group_id)
-    refiring = alert.status is AlertStatus.FIRING and row.status == AlertStatus.RESOLVED
+    refiring = alert.status.is_open and row.status == AlertStatus.RESOLVED
     if refiring and (group is None or group.status == AlertStatus.RESOLVED):
         group = _group_for(uow, ctx, integration, alert, result)
         row.group_id = group.id
@@ -160,7 +160,7 @@ def _group_for(
         group.severity = most_severe([group.severity, alert.severity])
         return group
     now = ctx.clock.now()
-    firing = alert.status is AlertStatus.FIRING
+    firing = alert.status.is_open
     group = uow.alerts.add_group(
         AlertGroupRow(
             integration_id=integration.id,

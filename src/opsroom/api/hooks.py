@@ -17,7 +17,7 @@ from opsroom.api.deps import ContainerDep
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError, OpsroomError, PayloadTooLargeError
 from opsroom.logging import get_logger
-from opsroom.sources.base import HookRequest, VerifyingSource
+from opsroom.sources.base import ErrorReplyingSource, HookRequest, VerifyingSource
 from opsroom.user.passwords import hash_token
 
 log = get_logger(__name__)
@@ -44,6 +44,10 @@ async def receive_hook(
     except OpsroomError as exc:
         container.ctx.metrics.hook_rejected.labels(reason=exc.code).inc()
         log.info("hook.rejected", kind=kind, reason=exc.code)
+        source = container.sources.get(kind)
+        if isinstance(source, ErrorReplyingSource):
+            reply, status = source.error_reply(exc)
+            return JSONResponse(reply, status_code=status)
         raise
     body_out, status = answer
     return JSONResponse(body_out, status_code=status)

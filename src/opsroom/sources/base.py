@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from pydantic import ValidationError
 
 from opsroom.alert.model import NormalizedAlert
-from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
+from opsroom.errors import MalformedPayloadError, OpsroomError, UnsupportedPayloadError
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,14 @@ class AlertSource(Protocol):
     kind: str
 
     def parse(self, request: HookRequest) -> HookResult: ...
+
+
+@runtime_checkable
+class ErrorReplyingSource(Protocol):
+    """A source whose senders expect errors in the vendor's own shape (e.g. PagerDuty)."""
+
+    def error_reply(self, error: OpsroomError) -> tuple[dict[str, Any], int]:
+        """The body and status code to answer a refused request with."""
 
 
 @runtime_checkable
