@@ -18,6 +18,12 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from opsroom.alert.settings import (
+    InhibitRule,
+    IntegrationSettings,
+    RoutingConfig,
+    ServiceConfig,
+)
 from opsroom.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "opsroom.yaml"
@@ -90,6 +96,14 @@ class Settings(BaseSettings):
     rules: RulesConfig = Field(default_factory=RulesConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    services: list[ServiceConfig] = Field(default_factory=list)
+    integrations: dict[str, IntegrationSettings] = Field(default_factory=dict)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    inhibit_rules: list[InhibitRule] = Field(default_factory=list)
+
+    def integration(self, name: str) -> IntegrationSettings:
+        """Settings of one integration by name, defaults when the file says nothing."""
+        return self.integrations.get(name) or IntegrationSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -178,18 +192,21 @@ def _describe(exc: ValidationError, path: Path | None, text: str) -> str:
 
 
 def _line_of(text: str, loc: list[str]) -> int | None:
-    """The 1-based line of the deepest key of `loc` present in the YAML text."""
+    """The 1-based line of the deepest part of `loc` present in the YAML text."""
     try:
         node: Any = yaml.compose(text)
     except yaml.YAMLError:
         return None
     line: int | None = None
     for part in loc:
-        if not isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.MappingNode):
+            match = next((pair for pair in node.value if pair[0].value == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
             break
-        match = next((pair for pair in node.value if pair[0].value == part), None)
-        if match is None:
-            break
-        line = match[0].start_mark.line + 1
-        node = match[1]
     return line

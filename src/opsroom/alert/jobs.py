@@ -1,11 +1,15 @@
-"""Jobs that follow an alert group's life: announce it, auto-declare, announce resolution."""
+"""Jobs that follow an alert group's life: announce it, auto-declare, re-notify, resolve."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from opsroom.alert import notify
 from opsroom.alert.model import AlertStatus
-from opsroom.alert.service import GROUP_OPENED, GROUP_RESOLVED, SYSTEM
+from opsroom.alert.routing import route_timing
+from opsroom.alert.service import AUTO_RESOLVE, SYSTEM, auto_resolve
+from opsroom.alert.suppression import refresh_suppression
+from opsroom.alert.tables import AlertGroupRow, AlertRow
 from opsroom.chat import render
 from opsroom.chat.service import builtin_chat
 from opsroom.context import Context
@@ -15,24 +19,39 @@ from opsroom.incident.service import declare_incident
 from opsroom.jobs.worker import Handler
 
 
-def announce_group_opened(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
+def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
     group = uow.alerts.get_group(int(payload["group_id"]))
-    if group is None:
+    if group is None or group.notify_seq != payload.get("seq") or group.status != "firing":
+        return  # resolved, or superseded by a later scheduling
+    members = uow.alerts.alerts_in_group(group.id)
+    refresh_suppression(uow, ctx, members)
+    active = [a for a in members if a.status != AlertStatus.RESOLVED and not a.suppressed_reason]
+    interval, repeat = route_timing(ctx.settings.routing, group.route)
+    now = ctx.clock.now()
+    if not active:
+        # Everything is silenced or inhibited: look again later, a silence may expire.
+        notify.schedule(uow, ctx, group, due=now + interval)
         return
     chat = builtin_chat(uow, ctx)
-    alerts = uow.alerts.alerts_in_group(group.id)
-    chat.post(ctx.settings.chat.alerts_room, render.group_opened(group, alerts))
+    alerts_room = ctx.settings.chat.alerts_room
+    if group.notified_at is None:
+        chat.post(alerts_room, render.group_opened(group, active))
+        _auto_declare(uow, ctx, group)
+    elif len(active) > group.notified_count:
+        chat.post(alerts_room, render.group_updated(group, active))
+    else:
+        chat.post(alerts_room, render.group_still_firing(group, active))
+    group.notified_at, group.notified_count = now, len(active)
+    notify.schedule(uow, ctx, group, due=now + repeat)
+
+
+def _auto_declare(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> None:
     rule = ctx.settings.rules.auto_declare
-    if (
-        rule.enabled
-        and group.severity in rule.severities
-        and group.incident_id is None
-        and group.status == AlertStatus.FIRING
-    ):
+    if rule.enabled and group.severity in rule.severities and group.incident_id is None:
         declare_incident(
             uow,
             ctx,
-            chat,
+            builtin_chat(uow, ctx),
             title=group.title,
             severity=severity_from_alert(group.severity),
             actor=SYSTEM,
@@ -48,7 +67,19 @@ def announce_group_resolved(uow: UnitOfWork, ctx: Context, payload: dict[str, An
     builtin_chat(uow, ctx).post(ctx.settings.chat.alerts_room, render.group_resolved(group))
 
 
+def run_auto_resolve(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
+    alert: AlertRow | None = uow.alerts.get_alert_by_id(int(payload["alert_id"]))
+    if alert is None:
+        return
+    integration = next((i for i in uow.alerts.integrations() if i.id == alert.integration_id), None)
+    if integration is not None:
+        auto_resolve(uow, ctx, alert.id, integration)
+
+
 HANDLERS: dict[str, Handler] = {
-    GROUP_OPENED: announce_group_opened,
-    GROUP_RESOLVED: announce_group_resolved,
+    notify.NOTIFY: notify_group,
+    notify.RESOLVED: announce_group_resolved,
+    AUTO_RESOLVE: run_auto_resolve,
 }
+
+__all__ = ["HANDLERS", "route_timing"]

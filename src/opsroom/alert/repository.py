@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from opsroom.alert.tables import AlertGroupRow, AlertRow, IntegrationRow
+from opsroom.alert.tables import (
+    AlertGroupMemberRow,
+    AlertGroupRow,
+    AlertRow,
+    HookDeliveryRow,
+    IntegrationRow,
+    MaintenanceWindowRow,
+    SilenceRow,
+)
 
 FIRING, RESOLVED = "firing", "resolved"
 
@@ -42,14 +53,10 @@ class AlertRepository:
         self._session.flush()
         return alert
 
-    def open_group(self, integration_id: int, key_hash: str) -> AlertGroupRow | None:
+    def open_group(self, key_hash: str) -> AlertGroupRow | None:
         return self._session.scalar(
             select(AlertGroupRow)
-            .where(
-                AlertGroupRow.integration_id == integration_id,
-                AlertGroupRow.key_hash == key_hash,
-                AlertGroupRow.status == FIRING,
-            )
+            .where(AlertGroupRow.key_hash == key_hash, AlertGroupRow.status == FIRING)
             .order_by(AlertGroupRow.id.desc())
             .limit(1)
         )
@@ -62,12 +69,31 @@ class AlertRepository:
     def get_group(self, group_id: int) -> AlertGroupRow | None:
         return self._session.get(AlertGroupRow, group_id)
 
+    def add_member(self, group_id: int, alert_id: int) -> bool:
+        """Put an alert in a group; False when it already was."""
+        if self._session.get(AlertGroupMemberRow, (group_id, alert_id)) is not None:
+            return False
+        self._session.add(AlertGroupMemberRow(group_id=group_id, alert_id=alert_id))
+        self._session.flush()
+        return True
+
+    def groups_of_alert(self, alert_id: int) -> list[AlertGroupRow]:
+        return list(
+            self._session.scalars(
+                select(AlertGroupRow)
+                .join(AlertGroupMemberRow, AlertGroupMemberRow.group_id == AlertGroupRow.id)
+                .where(AlertGroupMemberRow.alert_id == alert_id)
+                .order_by(AlertGroupRow.id)
+            )
+        )
+
     def firing_count(self, group_id: int) -> int:
         return (
             self._session.scalar(
                 select(func.count())
                 .select_from(AlertRow)
-                .where(AlertRow.group_id == group_id, AlertRow.status != RESOLVED)
+                .join(AlertGroupMemberRow, AlertGroupMemberRow.alert_id == AlertRow.id)
+                .where(AlertGroupMemberRow.group_id == group_id, AlertRow.status != RESOLVED)
             )
             or 0
         )
@@ -75,19 +101,107 @@ class AlertRepository:
     def alerts_in_group(self, group_id: int) -> list[AlertRow]:
         return list(
             self._session.scalars(
-                select(AlertRow).where(AlertRow.group_id == group_id).order_by(AlertRow.id)
+                select(AlertRow)
+                .join(AlertGroupMemberRow, AlertGroupMemberRow.alert_id == AlertRow.id)
+                .where(AlertGroupMemberRow.group_id == group_id)
+                .order_by(AlertRow.id)
             )
         )
+
+    def open_alerts(self, limit: int = 10000) -> list[AlertRow]:
+        return list(
+            self._session.scalars(select(AlertRow).where(AlertRow.status != RESOLVED).limit(limit))
+        )
+
+    def get_alert_by_id(self, alert_id: int) -> AlertRow | None:
+        return self._session.get(AlertRow, alert_id)
 
     def alert_counts(self, group_ids: list[int]) -> dict[int, int]:
         if not group_ids:
             return {}
         rows = self._session.execute(
-            select(AlertRow.group_id, func.count())
-            .where(AlertRow.group_id.in_(group_ids))
-            .group_by(AlertRow.group_id)
+            select(AlertGroupMemberRow.group_id, func.count())
+            .where(AlertGroupMemberRow.group_id.in_(group_ids))
+            .group_by(AlertGroupMemberRow.group_id)
         ).all()
         return {group_id: count for group_id, count in rows}
+
+    # --- silences and maintenance windows -------------------------------------------
+
+    def add_silence(self, silence: SilenceRow) -> SilenceRow:
+        self._session.add(silence)
+        self._session.flush()
+        return silence
+
+    def get_silence(self, silence_id: int) -> SilenceRow | None:
+        return self._session.get(SilenceRow, silence_id)
+
+    def active_silences(self, now: datetime) -> list[SilenceRow]:
+        return list(
+            self._session.scalars(
+                select(SilenceRow)
+                .where(SilenceRow.starts_at <= now, SilenceRow.ends_at > now)
+                .order_by(SilenceRow.id)
+            )
+        )
+
+    def list_silences(self, *, include_expired: bool, now: datetime) -> list[SilenceRow]:
+        query = select(SilenceRow).order_by(SilenceRow.id.desc())
+        if not include_expired:
+            query = query.where(SilenceRow.ends_at > now)
+        return list(self._session.scalars(query))
+
+    def add_maintenance(self, window: MaintenanceWindowRow) -> MaintenanceWindowRow:
+        self._session.add(window)
+        self._session.flush()
+        return window
+
+    def active_maintenance(self, service: str, now: datetime) -> MaintenanceWindowRow | None:
+        return self._session.scalar(
+            select(MaintenanceWindowRow).where(
+                MaintenanceWindowRow.service == service,
+                MaintenanceWindowRow.starts_at <= now,
+                MaintenanceWindowRow.ends_at > now,
+            )
+        )
+
+    def list_maintenance(self, now: datetime) -> list[MaintenanceWindowRow]:
+        return list(
+            self._session.scalars(
+                select(MaintenanceWindowRow)
+                .where(MaintenanceWindowRow.ends_at > now)
+                .order_by(MaintenanceWindowRow.starts_at)
+            )
+        )
+
+    # --- duplicate deliveries -----------------------------------------------------------
+
+    def seen_delivery(self, integration_id: int, body_hash: str) -> datetime | None:
+        return self._session.scalar(
+            select(HookDeliveryRow.received_at).where(
+                HookDeliveryRow.integration_id == integration_id,
+                HookDeliveryRow.body_hash == body_hash,
+            )
+        )
+
+    def record_delivery(self, integration_id: int, body_hash: str, now: datetime) -> None:
+        """Upsert, so two identical requests at once never collide on the unique key."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(HookDeliveryRow).values(
+            integration_id=integration_id, body_hash=body_hash, received_at=now
+        )
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["integration_id", "body_hash"], set_={"received_at": now}
+            )
+        )
+
+    def prune_deliveries(self, before: datetime) -> int:
+        result = self._session.execute(
+            delete(HookDeliveryRow).where(HookDeliveryRow.received_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def list_alerts(self, *, status: str | None, limit: int, offset: int) -> list[AlertRow]:
         query = select(AlertRow).order_by(AlertRow.last_seen.desc(), AlertRow.id.desc())

@@ -1,11 +1,15 @@
-"""Alert use cases: ingest (normalize, deduplicate, group), integrations, group jobs."""
+"""Alert use cases: integrations and ingest (route, deduplicate, group, suppress, schedule)."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from opsroom.alert import notify
 from opsroom.alert.model import AlertStatus, NormalizedAlert, key_hash, most_severe
+from opsroom.alert.routing import RouteDecision, match_labels, route_alert
+from opsroom.alert.suppression import suppression_for
 from opsroom.alert.tables import AlertGroupRow, AlertRow, IntegrationRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -16,9 +20,8 @@ from opsroom.user.passwords import hash_token
 
 log = get_logger(__name__)
 
-GROUP_OPENED = "alert_group.opened"
-GROUP_RESOLVED = "alert_group.resolved"
 SYSTEM = Actor("opsroom", "system")
+AUTO_RESOLVE = "alert.auto_resolve"
 
 
 @dataclass
@@ -28,6 +31,7 @@ class IngestResult:
     updated: int = 0
     deduplicated: int = 0
     groups_opened: int = 0
+    fingerprints: list[str] = field(default_factory=list)
 
 
 def create_integration(
@@ -62,24 +66,52 @@ def ingest(
 ) -> IngestResult:
     """Store a batch of alerts from one request; the caller commits before answering."""
     result = IngestResult(received=len(alerts))
-    for alert in alerts:
+    for incoming in alerts:
+        decisions = _route(ctx, integration, incoming)
+        alert = dataclasses.replace(incoming, severity=decisions[0].severity)
+        result.fingerprints.append(alert.fingerprint)
         existing = uow.alerts.get_alert(integration.id, alert.fingerprint)
         if existing is None:
-            _create(uow, ctx, integration, alert, result)
+            _create(uow, ctx, integration, alert, decisions, result)
         elif existing.content_hash == alert.content_hash() or _is_stale(existing, alert):
             existing.last_seen = ctx.clock.now()
             existing.occurrences += 1
             result.deduplicated += 1
         else:
-            _update(uow, ctx, integration, existing, alert, result)
+            _update(uow, ctx, integration, existing, alert, decisions, result)
     ctx.metrics.alerts_received.labels(source=integration.kind).inc(result.received)
     ctx.metrics.alerts_deduplicated.labels(source=integration.kind).inc(result.deduplicated)
     return result
 
 
+def _route(
+    ctx: Context, integration: IntegrationRow, alert: NormalizedAlert
+) -> list[RouteDecision]:
+    labels = match_labels(
+        alert.labels, severity=alert.severity, integration=integration.name, source=integration.kind
+    )
+    return route_alert(
+        ctx.settings.routing,
+        labels=labels,
+        severity=alert.severity,
+        integration=integration.name,
+        default_service=ctx.settings.integration(integration.name).service,
+    )
+
+
 def _is_stale(existing: AlertRow, alert: NormalizedAlert) -> bool:
-    """An update about an earlier occurrence than the one stored never overwrites it."""
-    return bool(alert.starts_at and existing.starts_at and alert.starts_at < existing.starts_at)
+    """An update about an earlier occurrence never overwrites a newer one: an alert that
+    started before the stored one, or a firing that a stored resolution already ended."""
+    if not (alert.starts_at and existing.starts_at):
+        return False
+    if alert.starts_at < existing.starts_at:
+        return True
+    return (
+        alert.status.is_open
+        and existing.status == AlertStatus.RESOLVED
+        and alert.starts_at == existing.starts_at
+        and existing.ends_at is not None
+    )
 
 
 def _create(
@@ -87,14 +119,15 @@ def _create(
     ctx: Context,
     integration: IntegrationRow,
     alert: NormalizedAlert,
+    decisions: list[RouteDecision],
     result: IngestResult,
 ) -> None:
-    group = _group_for(uow, ctx, integration, alert, result)
     now = ctx.clock.now()
-    uow.alerts.add_alert(
+    groups = _groups_for(uow, ctx, integration, alert, decisions, result)
+    row = uow.alerts.add_alert(
         AlertRow(
             integration_id=integration.id,
-            group_id=group.id,
+            group_id=groups[0].id,
             fingerprint=alert.fingerprint,
             status=alert.status.value,
             severity=alert.severity,
@@ -110,10 +143,14 @@ def _create(
             occurrences=1,
             content_hash=alert.content_hash(),
             raw=alert.raw,
+            service=decisions[0].service,
         )
     )
+    row.suppressed_reason = suppression_for(uow, ctx, row, source_suppressed=alert.suppressed)
+    for group in groups:
+        uow.alerts.add_member(group.id, row.id)
     result.created += 1
-    _on_alert_changed(uow, ctx, group, alert)
+    _after_change(uow, ctx, integration, row, alert, groups, status_changed=True)
 
 
 def _update(
@@ -122,87 +159,144 @@ def _update(
     integration: IntegrationRow,
     row: AlertRow,
     alert: NormalizedAlert,
+    decisions: list[RouteDecision],
     result: IngestResult,
 ) -> None:
-    group = uow.alerts.get_group(row.group_id)
+    groups = uow.alerts.groups_of_alert(row.id)
     refiring = alert.status.is_open and row.status == AlertStatus.RESOLVED
-    if refiring and (group is None or group.status == AlertStatus.RESOLVED):
-        group = _group_for(uow, ctx, integration, alert, result)
-        row.group_id = group.id
+    if refiring or not groups:
+        groups = _groups_for(uow, ctx, integration, alert, decisions, result)
+        row.group_id = groups[0].id
+        for group in groups:
+            uow.alerts.add_member(group.id, row.id)
     status_changed = row.status != alert.status.value
     row.status, row.severity, row.title = alert.status.value, alert.severity, alert.title
-    row.description, row.labels, row.annotations = (
-        alert.description,
-        alert.labels,
-        alert.annotations,
-    )
+    row.description, row.labels = alert.description, alert.labels
+    row.annotations = alert.annotations
     row.links = [{"url": link.url, "text": link.text} for link in alert.links]
     row.starts_at, row.ends_at, row.raw = alert.starts_at, alert.ends_at, alert.raw
     row.content_hash, row.last_seen = alert.content_hash(), ctx.clock.now()
+    row.service = decisions[0].service
     row.occurrences += 1
+    row.suppressed_reason = suppression_for(uow, ctx, row, source_suppressed=alert.suppressed)
     result.updated += 1
-    if group is not None and status_changed:
-        uow.flush()
-        _on_alert_changed(uow, ctx, group, alert)
+    uow.flush()
+    _after_change(uow, ctx, integration, row, alert, groups, status_changed=status_changed)
 
 
-def _group_for(
+def _groups_for(
     uow: UnitOfWork,
     ctx: Context,
     integration: IntegrationRow,
     alert: NormalizedAlert,
+    decisions: list[RouteDecision],
     result: IngestResult,
+) -> list[AlertGroupRow]:
+    """The open group per matching route, created (and scheduled) when missing."""
+    groups = []
+    for decision in decisions:
+        source_key = f"{integration.id}|{alert.group_key}"
+        key = decision.group_key(source_key, alert.labels)
+        group = uow.alerts.open_group(key_hash(key))
+        if group is None:
+            group = _new_group(uow, ctx, integration, alert, decision, key)
+            if group.status == AlertStatus.FIRING:
+                result.groups_opened += 1
+        else:
+            group.severity = most_severe([group.severity, alert.severity])
+        groups.append(group)
+    return groups
+
+
+def _new_group(
+    uow: UnitOfWork,
+    ctx: Context,
+    integration: IntegrationRow,
+    alert: NormalizedAlert,
+    decision: RouteDecision,
+    key: str,
 ) -> AlertGroupRow:
-    """The open group for the alert's key, or a new one (announced by a job if firing)."""
-    hashed = key_hash(alert.group_key)
-    group = uow.alerts.open_group(integration.id, hashed)
-    if group is not None:
-        group.severity = most_severe([group.severity, alert.severity])
-        return group
     now = ctx.clock.now()
     firing = alert.status.is_open
     group = uow.alerts.add_group(
         AlertGroupRow(
             integration_id=integration.id,
-            group_key=alert.group_key,
-            key_hash=hashed,
+            group_key=key,
+            key_hash=key_hash(key),
             status=AlertStatus.FIRING.value if firing else AlertStatus.RESOLVED.value,
             title=alert.title,
             severity=alert.severity,
             created_at=now,
             updated_at=now,
             resolved_at=None if firing else now,
+            route=decision.route,
+            service=decision.service,
+            notify_seq=0,
+            notified_count=0,
         )
     )
     if firing:
-        uow.jobs.enqueue(GROUP_OPENED, {"group_id": group.id}, now=now)
-        result.groups_opened += 1
-        ctx.wake_worker()
+        notify.schedule(uow, ctx, group, due=now + decision.group_wait)
     return group
 
 
-def _on_alert_changed(
-    uow: UnitOfWork, ctx: Context, group: AlertGroupRow, alert: NormalizedAlert
+def _after_change(
+    uow: UnitOfWork,
+    ctx: Context,
+    integration: IntegrationRow,
+    row: AlertRow,
+    alert: NormalizedAlert,
+    groups: list[AlertGroupRow],
+    *,
+    status_changed: bool,
 ) -> None:
     now = ctx.clock.now()
-    group.updated_at = now
-    if group.incident_id is not None:
-        incident = uow.incidents.get(group.incident_id)
-        if incident is not None:
-            record(
-                uow,
-                ctx,
-                incident,
-                Actor("alert", "alert"),
-                "alert",
-                f"Alert {alert.status.value}: {alert.title}",
-                {"group_id": group.id, "fingerprint": alert.fingerprint},
-            )
-    if (
-        alert.status is AlertStatus.RESOLVED
-        and group.status == AlertStatus.FIRING
-        and uow.alerts.firing_count(group.id) == 0
-    ):
-        group.status, group.resolved_at = AlertStatus.RESOLVED.value, now
-        uow.jobs.enqueue(GROUP_RESOLVED, {"group_id": group.id}, now=now)
-        ctx.wake_worker()
+    for group in groups:
+        group.updated_at = now
+        if status_changed:
+            _record_on_incident(uow, ctx, group, row)
+        if alert.status.is_open:
+            notify.schedule_update(uow, ctx, group)
+        elif group.status == AlertStatus.FIRING and uow.alerts.firing_count(group.id) == 0:
+            notify.resolve_group(uow, ctx, group)
+    timeout = ctx.settings.integration(integration.name).resolve_timeout
+    if timeout is not None and alert.status.is_open and status_changed:
+        uow.jobs.enqueue(AUTO_RESOLVE, {"alert_id": row.id}, now=now, due_at=now + timeout)
+
+
+def _record_on_incident(uow: UnitOfWork, ctx: Context, group: AlertGroupRow, row: AlertRow) -> None:
+    if group.incident_id is None:
+        return
+    incident = uow.incidents.get(group.incident_id)
+    if incident is not None:
+        record(
+            uow,
+            ctx,
+            incident,
+            Actor("alert", "alert"),
+            "alert",
+            f"Alert {row.status}: {row.title}",
+            {"group_id": group.id, "fingerprint": row.fingerprint},
+        )
+
+
+def auto_resolve(uow: UnitOfWork, ctx: Context, alert_id: int, integration: IntegrationRow) -> bool:
+    """Resolve an alert its source never resolves once `resolve_timeout` passes unseen."""
+    row = uow.alerts.get_alert_by_id(alert_id)
+    timeout = ctx.settings.integration(integration.name).resolve_timeout
+    if row is None or row.status == AlertStatus.RESOLVED or timeout is None:
+        return False
+    now = ctx.clock.now()
+    deadline = row.last_seen + timeout
+    if deadline > now:
+        uow.jobs.enqueue(AUTO_RESOLVE, {"alert_id": row.id}, now=now, due_at=deadline)
+        return False
+    row.status, row.ends_at = AlertStatus.RESOLVED.value, now
+    row.annotations = {**row.annotations, "opsroom_auto_resolved": "true"}
+    row.content_hash = ""  # the next firing from the source is a change, not a repeat
+    for group in uow.alerts.groups_of_alert(row.id):
+        _record_on_incident(uow, ctx, group, row)
+        if group.status == AlertStatus.FIRING and uow.alerts.firing_count(group.id) == 0:
+            notify.resolve_group(uow, ctx, group)
+    log.info("alert.auto_resolved", alert=row.id, integration=integration.name)
+    return True

@@ -20,6 +20,22 @@ def group_opened(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
     return "\n".join(lines)
 
 
+def group_updated(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
+    lines = [
+        f"[{group.severity.upper()}] Alert group #{group.id} now has {len(alerts)} "
+        f"firing alerts: {group.title}",
+        *_alert_lines(alerts),
+    ]
+    return "\n".join(lines)
+
+
+def group_still_firing(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
+    return (
+        f"[{group.severity.upper()}] Still firing: alert group #{group.id}: {group.title} "
+        f"({len(alerts)} alerts)"
+    )
+
+
 def group_resolved(group: AlertGroupRow) -> str:
     return f"[RESOLVED] Alert group #{group.id}: {group.title}"
 

@@ -1,0 +1,65 @@
+"""Why an alert may not page: a silence, a maintenance window, the source, or inhibition."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from opsroom.alert.matchers import matches_all, parse_matchers
+from opsroom.alert.policy import in_configured_maintenance, is_inhibited
+from opsroom.alert.tables import AlertRow
+from opsroom.context import Context
+from opsroom.db.uow import UnitOfWork
+
+INHIBITED = "inhibited"
+SOURCE = "source"
+
+
+def matching_labels(alert: AlertRow) -> dict[str, str]:
+    """What silences and inhibition rules match against: labels plus a few built-ins."""
+    built_in = {"severity": alert.severity, "alertname": alert.title}
+    if alert.service:
+        built_in["service"] = alert.service
+    return {**built_in, **alert.labels}
+
+
+def suppression_for(
+    uow: UnitOfWork, ctx: Context, alert: AlertRow, *, source_suppressed: bool
+) -> str | None:
+    """The reason stored on the alert; None when it may page."""
+    if source_suppressed:
+        return SOURCE
+    now = ctx.clock.now()
+    labels = matching_labels(alert)
+    for silence in uow.alerts.active_silences(now):
+        if matches_all(parse_matchers(silence.matchers), labels):
+            return f"silence:{silence.id}"
+    if alert.service and (
+        in_configured_maintenance(ctx.settings.services, alert.service, now)
+        or uow.alerts.active_maintenance(alert.service, now) is not None
+    ):
+        return f"maintenance:{alert.service}"
+    return None
+
+
+def refresh_suppression(uow: UnitOfWork, ctx: Context, alerts: list[AlertRow]) -> None:
+    """Re-evaluate silences, maintenance and inhibition for open alerts before paging."""
+    open_alerts = [alert for alert in alerts if alert.status != "resolved"]
+    if not open_alerts:
+        return
+    rules = ctx.settings.inhibit_rules
+    firing = [matching_labels(alert) for alert in uow.alerts.open_alerts()] if rules else []
+    for alert in open_alerts:
+        if alert.suppressed_reason == SOURCE:
+            continue
+        reason = suppression_for(uow, ctx, alert, source_suppressed=False)
+        if reason is None and rules and is_inhibited(rules, matching_labels(alert), firing):
+            reason = INHIBITED
+        alert.suppressed_reason = reason
+
+
+def silence_covers(matchers: list[str], alert: AlertRow) -> bool:
+    return matches_all(parse_matchers(matchers), matching_labels(alert))
+
+
+def still_active(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
+    return starts_at <= now < ends_at
