@@ -43,6 +43,7 @@ class ServerConfig(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     base_url: str | None = None
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_hooks_in_flight: int = Field(default=512, ge=1)
     secret_key: SecretStr | None = None
 
     def public_url(self) -> str:

@@ -82,6 +82,16 @@ class CommandError(InvalidInputError):
     code = "invalid_command"
 
 
+class OverloadedError(OpsroomError):
+    """Too much inbound traffic right now; the sender should retry after `retry_after` s."""
+
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class DatabaseNotReadyError(OpsroomError):
     """The database schema is not at the migration head."""
 

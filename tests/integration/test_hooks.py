@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from opsroom.clock import FakeClock
 from tests.conftest import Api
 from tests.integration.payloads import alertmanager, resolved
 
@@ -41,9 +43,12 @@ def test_alertmanager_alert_is_stored_and_normalized(api: Api, hook: Any) -> Non
 
 
 def test_repeated_firing_group_bumps_count_not_alerts(api: Api, hook: Any) -> None:
+    clock = FakeClock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    api.container.ctx.clock = clock
     url = hook()
     for _ in range(3):
         assert api.client.post(url, json=alertmanager()).status_code == 202
+        clock.advance(timedelta(hours=4))  # Alertmanager's repeat_interval
     [alert] = alerts(api)
     assert alert["occurrences"] == 3
     assert alert["last_seen"] >= alert["first_seen"]
@@ -185,9 +190,11 @@ def test_generic_alerts_deduplicate_by_dedup_key(api: Api, hook: Any) -> None:
         "labels": {"host": "db1.example.test"},
     }
     assert api.client.post(url, json=body).status_code == 202
-    assert api.client.post(url, json=body).status_code == 202
+    changed = dict(body, description="still failing")
+    assert api.client.post(url, json=changed).status_code == 202
     [alert] = alerts(api)
     assert alert["occurrences"] == 2
+    assert alert["description"] == "still failing"
     assert alert["severity"] == "error"
     api.client.post(url, json={**body, "status": "resolved"})
     assert alerts(api)[0]["status"] == "resolved"
@@ -207,3 +214,26 @@ def test_hook_needs_no_bearer_token_but_api_does(api: Api, hook: Any) -> None:
     response = api.client.get("/api/v1/alerts")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_duplicated_delivery_changes_nothing_the_second_time(api: Api, hook: Any) -> None:
+    url = hook()
+    first = api.client.post(url, json=alertmanager())
+    [before] = alerts(api)
+    second = api.client.post(url, json=alertmanager())
+    assert first.json()["status"] == "accepted"
+    assert second.status_code == 202
+    assert second.json()["status"] == "duplicate"
+    [after] = alerts(api)
+    assert after == before
+
+
+def test_generic_resend_after_the_window_counts_as_a_repeat(api: Api, hook: Any) -> None:
+    clock = FakeClock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    api.container.ctx.clock = clock
+    url = hook("generic", "scripts")
+    body = {"title": "Disk full", "dedup_key": "disk-db1"}
+    api.client.post(url, json=body)
+    clock.advance(timedelta(seconds=11))
+    assert api.client.post(url, json=body).json()["status"] == "accepted"
+    assert alerts(api)[0]["occurrences"] == 2

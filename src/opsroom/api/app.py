@@ -13,6 +13,7 @@ from opsroom import __version__
 from opsroom.alert import routes as alert_routes
 from opsroom.api import hooks, system
 from opsroom.api.errors import install_error_handlers
+from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container, ensure_channels
 from opsroom.chat.builtin import routes as chat_routes
 from opsroom.incident import routes as incident_routes
@@ -54,6 +55,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         description="Self-hosted ChatOps incident management.",
     )
     app.state.container = container
+    app.state.hook_limiter = HookLimiter(container.settings.server.max_hooks_in_flight)
     install_error_handlers(app)
     for module in (
         system,

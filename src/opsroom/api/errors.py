@@ -24,6 +24,7 @@ STATUS: list[tuple[type[errors.OpsroomError], int]] = [
     (errors.PermissionDeniedError, 403),
     (errors.ConflictError, 409),
     (errors.DatabaseNotReadyError, 503),
+    (errors.OverloadedError, 503),
 ]
 
 
@@ -42,6 +43,8 @@ async def _opsroom_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.OpsroomError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, errors.OverloadedError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(error_body(exc.code, exc.message, exc.details), status, headers=headers)
 
 

@@ -1,11 +1,15 @@
 """The one inbound route for every alert source: POST /api/v1/hooks/{kind}/{token}.
 
-Answers 202 only after the alerts are committed; a bad request stores nothing.
+Answers 202 only after the alerts are committed; a bad request stores nothing. A trailing
+path (`/api/v1/hooks/{kind}/{token}/v2/alerts/x/close`) reaches the source as `_path`, for
+senders that build URLs themselves (Opsgenie clients).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.service import ingest
 from opsroom.api.deps import ContainerDep
+from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container
-from opsroom.errors import NotFoundError, OpsroomError, PayloadTooLargeError
+from opsroom.errors import NotFoundError, OpsroomError, OverloadedError, PayloadTooLargeError
 from opsroom.logging import get_logger
-from opsroom.sources.base import ErrorReplyingSource, HookRequest, VerifyingSource
+from opsroom.sources.base import ErrorReplyingSource, HookRequest, HookResult, VerifyingSource
 from opsroom.user.passwords import hash_token
 
 log = get_logger(__name__)
@@ -29,27 +34,48 @@ async def receive_hook(
     kind: str, token: str, request: Request, container: ContainerDep
 ) -> JSONResponse:
     """Receive alerts from a monitoring tool; the URL token authenticates the integration."""
+    return await _receive(kind, token, "", request, container)
+
+
+@router.post("/api/v1/hooks/{kind}/{token}/{rest:path}", status_code=202)
+async def receive_hook_with_path(
+    kind: str, token: str, rest: str, request: Request, container: ContainerDep
+) -> JSONResponse:
+    """The same, for senders that append their own API path to the configured URL."""
+    return await _receive(kind, token, rest, request, container)
+
+
+async def _receive(
+    kind: str, token: str, rest: str, request: Request, container: Container
+) -> JSONResponse:
+    limiter: HookLimiter = request.app.state.hook_limiter
     try:
         if kind not in container.sources:
             raise NotFoundError(f"unknown integration kind {kind!r}")
-        body = await _read_body(request, container.settings.server.max_body_bytes)
-        started = time.perf_counter()
-        hook_request = HookRequest(
-            body=body,
-            headers={k.lower(): v for k, v in request.headers.items()},
-            query=dict(request.query_params),
-        )
-        answer = await run_in_threadpool(_store, container, kind, token, hook_request)
-        container.ctx.metrics.ingest_seconds.observe(time.perf_counter() - started)
+        limiter.enter()
+        try:
+            body = await _read_body(request, container.settings.server.max_body_bytes)
+            query = {**request.query_params, "_path": rest}
+            hook_request = HookRequest(
+                body=body,
+                headers={k.lower(): v for k, v in request.headers.items()},
+                query=query,
+            )
+            started = time.perf_counter()
+            body_out, status = await run_in_threadpool(
+                _store, container, limiter, kind, token, hook_request
+            )
+            container.ctx.metrics.ingest_seconds.observe(time.perf_counter() - started)
+        finally:
+            limiter.leave()
     except OpsroomError as exc:
         container.ctx.metrics.hook_rejected.labels(reason=exc.code).inc()
         log.info("hook.rejected", kind=kind, reason=exc.code)
         source = container.sources.get(kind)
-        if isinstance(source, ErrorReplyingSource):
-            reply, status = source.error_reply(exc)
-            return JSONResponse(reply, status_code=status)
+        if isinstance(source, ErrorReplyingSource) and not isinstance(exc, OverloadedError):
+            reply, code = source.error_reply(exc)
+            return JSONResponse(reply, status_code=code)
         raise
-    body_out, status = answer
     return JSONResponse(body_out, status_code=status)
 
 
@@ -67,31 +93,61 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _store(
-    container: Container, kind: str, token: str, request: HookRequest
+    container: Container, limiter: HookLimiter, kind: str, token: str, request: HookRequest
 ) -> tuple[dict[str, Any], int]:
     source = container.sources[kind]
+    ctx = container.ctx
     with container.uow() as uow:
         integration = uow.alerts.integration_by_token(hash_token(token))
         if integration is None or integration.kind != kind or not integration.enabled:
             raise NotFoundError(f"no {kind} integration has this token")
+        settings = ctx.settings.integration(integration.name)
+        limiter.take(integration.name, settings.rate_limit)
         if isinstance(source, VerifyingSource):
             source.verify(request)
         parsed = source.parse(request)
-        result = ingest(uow, container.ctx, integration, parsed.alerts)
-        now = container.ctx.clock.now()
+        now = ctx.clock.now()
+        body_hash = hashlib.sha256(request.body).hexdigest()
+        seen = uow.alerts.seen_delivery(integration.id, body_hash)
+        if seen is not None and now - seen < settings.duplicate_window:
+            ctx.metrics.alerts_received.labels(source=kind).inc(len(parsed.alerts))
+            ctx.metrics.alerts_deduplicated.labels(source=kind).inc(len(parsed.alerts))
+            return _answer(parsed, integration.name, duplicate=True), parsed.status_code
+        uow.alerts.record_delivery(integration.id, body_hash, now)
+        result = ingest(uow, ctx, integration, parsed.alerts)
         for follow_up in parsed.follow_ups:
             uow.jobs.enqueue(follow_up.job, follow_up.payload, now=now)
         uow.commit()
     if parsed.follow_ups:
-        container.ctx.wake_worker()
-    if parsed.reply is not None:
-        return parsed.reply, parsed.status_code
-    body = {
-        "status": "accepted",
-        "integration": integration.name,
+        ctx.wake_worker()
+    counts = {
         "received": result.received,
         "created": result.created,
         "updated": result.updated,
         "deduplicated": result.deduplicated,
     }
-    return body, parsed.status_code
+    return _answer(parsed, integration.name, counts=counts), parsed.status_code
+
+
+def _answer(
+    parsed: HookResult,
+    integration: str,
+    *,
+    duplicate: bool = False,
+    counts: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    if parsed.reply is not None:
+        return parsed.reply
+    if duplicate:
+        return {
+            "status": "duplicate",
+            "integration": integration,
+            "received": len(parsed.alerts),
+            "created": 0,
+            "updated": 0,
+            "deduplicated": len(parsed.alerts),
+        }
+    return {"status": "accepted", "integration": integration, **(counts or {})}
+
+
+PRUNE_AFTER = timedelta(hours=1)
