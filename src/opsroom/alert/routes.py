@@ -73,6 +73,8 @@ def group_reads(uow: UnitOfWork, rows: list[AlertGroupRow]) -> list[AlertGroupRe
                 status=row.status,
                 alert_count=counts.get(row.id, 0),
                 incident_number=incident.number if incident else None,
+                route=row.route,
+                service=row.service,
                 created_at=row.created_at,
                 resolved_at=row.resolved_at,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class AlertRead(BaseModel):
@@ -25,6 +25,20 @@ class AlertRead(BaseModel):
     first_seen: datetime
     last_seen: datetime
     occurrences: int
+    service: str | None
+    suppressed_reason: str | None = Field(
+        description="Why it pages nobody: silence:<id>, maintenance:<service>, inhibited, source"
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def silenced(self) -> bool:
+        return bool(self.suppressed_reason and self.suppressed_reason.startswith("silence:"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def inhibited(self) -> bool:
+        return self.suppressed_reason == "inhibited"
 
 
 class AlertGroupRead(BaseModel):
@@ -34,6 +48,8 @@ class AlertGroupRead(BaseModel):
     status: str
     alert_count: int
     incident_number: int | None
+    route: str
+    service: str | None
     created_at: datetime
     resolved_at: datetime | None
 

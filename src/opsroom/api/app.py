@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from opsroom import __version__
 from opsroom.alert import routes as alert_routes
+from opsroom.alert import silence_routes
 from opsroom.api import hooks, system
 from opsroom.api.errors import install_error_handlers
 from opsroom.api.ratelimit import HookLimiter
@@ -61,6 +62,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         system,
         hooks,
         alert_routes,
+        silence_routes,
         incident_routes,
         chat_routes,
         user_routes,

@@ -6,8 +6,11 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from opsroom.errors import CommandError
+from opsroom.alert.matchers import parse_matcher
+from opsroom.alert.settings import parse_duration
+from opsroom.errors import CommandError, InvalidInputError
 from opsroom.incident.model import ROLES, SETTABLE_STATUSES, parse_severity
 
 PREFIX = "/inc"
@@ -22,13 +25,14 @@ USAGE: dict[str, str] = {
     "note": "/inc note <text>",
     "resolve": "/inc resolve [summary]",
     "timeline": "/inc timeline",
+    "silence": '/inc silence <matchers> <duration> [comment]  (e.g. alertname="DiskFull" 2h)',
     "help": "/inc help",
 }
 
 HELP_TEXT = "Commands:\n" + "\n".join(f"  {usage}" for usage in USAGE.values())
 
 # Commands that only make sense inside an incident room.
-INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help"}
+INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help", "silence"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,13 @@ class Help:
     pass
 
 
+@dataclass(frozen=True)
+class Silence:
+    matchers: tuple[str, ...]
+    duration: timedelta
+    comment: str = ""
+
+
 Command = (
     Declare
     | Ack
@@ -95,6 +106,7 @@ Command = (
     | Resolve
     | ShowTimeline
     | Help
+    | Silence
 )
 
 
@@ -194,6 +206,32 @@ def _resolve(args: str) -> Command:
     return Resolve(summary=args)
 
 
+def _silence(args: str) -> Command:
+    tokens = _quoted_tokens(args)
+    matchers: list[str] = []
+    while tokens and re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*\s*(=~|!~|!=|=)", tokens[0]):
+        try:
+            matchers.append(str(parse_matcher(tokens.pop(0))))
+        except InvalidInputError as exc:
+            raise _fail("silence", exc.message) from exc
+    if not matchers:
+        raise _fail("silence", 'at least one matcher such as alertname="DiskFull" is required')
+    if not tokens:
+        raise _fail("silence", "a duration such as 30m, 2h or 1d is required")
+    try:
+        duration = parse_duration(tokens[0])
+    except ValueError as exc:
+        raise _fail("silence", str(exc)) from exc
+    if duration.total_seconds() <= 0:
+        raise _fail("silence", "the duration must be longer than zero")
+    return Silence(matchers=tuple(matchers), duration=duration, comment=" ".join(tokens[1:]))
+
+
+def _quoted_tokens(text: str) -> list[str]:
+    """Split on whitespace outside double quotes, keeping the quotes in the tokens."""
+    return re.findall(r'(?:[^\s"]|"(?:[^"\\]|\\.)*")+', text)
+
+
 _PARSERS = {
     "declare": _declare,
     "ack": _no_args("ack", Ack()),
@@ -205,6 +243,7 @@ _PARSERS = {
     "resolve": _resolve,
     "timeline": _no_args("timeline", ShowTimeline()),
     "help": _no_args("help", Help()),
+    "silence": _silence,
 }
 
 _NAMES: dict[type, str] = {
@@ -218,4 +257,5 @@ _NAMES: dict[type, str] = {
     Resolve: "resolve",
     ShowTimeline: "timeline",
     Help: "help",
+    Silence: "silence",
 }

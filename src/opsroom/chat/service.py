@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from opsroom.alert.silence import create_silence
 from opsroom.chat import commands as cmd
 from opsroom.chat import render
 from opsroom.chat.base import ChatAdapter
@@ -12,7 +13,7 @@ from opsroom.chat.builtin.adapter import BuiltinChatAdapter
 from opsroom.chat.builtin.tables import MessageRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
-from opsroom.errors import CommandError, ConflictError, NotFoundError
+from opsroom.errors import CommandError, ConflictError, InvalidInputError, NotFoundError
 from opsroom.incident import service as incidents
 from opsroom.incident.model import incident_ref, severity_from_alert
 from opsroom.incident.service import Actor
@@ -49,7 +50,7 @@ def handle_message(
     if cmd.is_command(text):
         try:
             reply = _run(uow, ctx, chat, cmd.parse_command(text), incident, actor)
-        except (CommandError, NotFoundError, ConflictError) as exc:
+        except (InvalidInputError, NotFoundError, ConflictError) as exc:
             reply, outcome.ok = exc.message, False
         outcome.replies.append(reply)
         chat.post(room, reply)
@@ -70,6 +71,19 @@ def _run(
         return cmd.HELP_TEXT
     if isinstance(command, cmd.Declare):
         return _declare(uow, ctx, chat, command, actor)
+    if isinstance(command, cmd.Silence):
+        silence = create_silence(
+            uow,
+            ctx,
+            matchers=list(command.matchers),
+            author=actor.name,
+            duration=command.duration,
+            comment=command.comment,
+        )
+        return (
+            f"Silence #{silence.id} mutes {' '.join(silence.matchers)} until "
+            f"{silence.ends_at:%Y-%m-%d %H:%M} UTC"
+        )
     if incident is None:
         name = cmd.command_name(command)
         raise CommandError(

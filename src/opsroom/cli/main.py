@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.cli import admin, incident, serve
+from opsroom.cli import admin, incident, serve, silence
 
 app = typer.Typer(
     help="opsroom: alerts in, incidents worked in chat.",
@@ -20,6 +20,8 @@ app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(incident.incident_app, name="incident")
 app.add_typer(incident.alert_app, name="alert")
+app.add_typer(silence.silence_app, name="silence")
+app.add_typer(silence.maintenance_app, name="maintenance")
 
 
 def main() -> None:

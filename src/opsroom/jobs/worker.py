@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -93,11 +94,21 @@ class Worker:
         self._ctx.metrics.jobs_processed.labels(kind=kind, outcome=outcome).inc()
         log.warning("job.failed", job=job_id, kind=kind, error=error, outcome=outcome)
 
+    def housekeeping(self) -> None:
+        """Forget request hashes kept for duplicate detection once they are an hour old."""
+        with self._uow() as uow:
+            uow.alerts.prune_deliveries(self._ctx.clock.now() - timedelta(hours=1))
+            uow.commit()
+
     def run_forever(self, stop: threading.Event, wake: threading.Event) -> None:
         log.info("worker.started", worker=self.name)
         interval = self._ctx.settings.worker.poll_interval
+        next_housekeeping = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_housekeeping:
+                    self.housekeeping()
+                    next_housekeeping = time.monotonic() + 300
                 claimed = self.run_once()
             except SQLAlchemyError as exc:
                 log.warning("worker.database_error", error=str(exc)[:500])

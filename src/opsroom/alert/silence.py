@@ -1,0 +1,89 @@
+"""Silences and maintenance windows: create, list, expire (never delete)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from opsroom.alert.matchers import parse_matchers
+from opsroom.alert.tables import MaintenanceWindowRow, SilenceRow
+from opsroom.context import Context
+from opsroom.db.uow import UnitOfWork
+from opsroom.errors import InvalidInputError, NotFoundError
+
+MAX_SILENCE = timedelta(days=366)
+
+
+def create_silence(
+    uow: UnitOfWork,
+    ctx: Context,
+    *,
+    matchers: list[str] | str,
+    author: str,
+    ends_at: datetime | None = None,
+    duration: timedelta | None = None,
+    starts_at: datetime | None = None,
+    comment: str = "",
+) -> SilenceRow:
+    parsed = parse_matchers(matchers)
+    if not parsed:
+        raise InvalidInputError('a silence needs at least one matcher, e.g. alertname="X"')
+    now = ctx.clock.now()
+    start = starts_at or now
+    end = ends_at or (start + duration if duration is not None else None)
+    if end is None:
+        raise InvalidInputError("a silence needs an end: give a duration or ends_at")
+    if end <= start or end <= now:
+        raise InvalidInputError("a silence must end in the future and after it starts")
+    if end - start > MAX_SILENCE:
+        raise InvalidInputError("a silence can last at most 366 days")
+    return uow.alerts.add_silence(
+        SilenceRow(
+            matchers=[str(m) for m in parsed],
+            starts_at=start,
+            ends_at=end,
+            created_by=author,
+            comment=comment,
+            created_at=now,
+        )
+    )
+
+
+def expire_silence(uow: UnitOfWork, ctx: Context, silence_id: int, actor: str) -> SilenceRow:
+    silence = uow.alerts.get_silence(silence_id)
+    if silence is None:
+        raise NotFoundError(f"no silence #{silence_id}")
+    now = ctx.clock.now()
+    if silence.ends_at > now:
+        silence.ends_at = max(now, silence.starts_at)
+        silence.expired_by = actor
+    return silence
+
+
+def silence_state(silence: SilenceRow, now: datetime) -> str:
+    if silence.ends_at <= now:
+        return "expired"
+    return "active" if silence.starts_at <= now else "pending"
+
+
+def add_maintenance(
+    uow: UnitOfWork,
+    ctx: Context,
+    *,
+    service: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    author: str,
+) -> MaintenanceWindowRow:
+    if ends_at <= starts_at:
+        raise InvalidInputError("a maintenance window must end after it starts")
+    return uow.alerts.add_maintenance(
+        MaintenanceWindowRow(
+            service=service,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason,
+            created_by=author,
+            created_at=ctx.clock.now(),
+        )
+    )
