@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -19,6 +20,11 @@ from opsroom.alert.tables import (
 )
 
 FIRING, RESOLVED = "firing", "resolved"
+
+
+def _lock_number(key: str) -> int:
+    """A signed 64-bit advisory-lock number for a key."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
 class AlertRepository:
@@ -40,6 +46,16 @@ class AlertRepository:
 
     def integrations(self) -> list[IntegrationRow]:
         return list(self._session.scalars(select(IntegrationRow).order_by(IntegrationRow.id)))
+
+    def lock_keys(self, keys: list[str]) -> None:
+        """Hold transaction-scoped locks on these keys, so concurrent deliveries of one alert
+        or group serialize instead of losing each other's updates. SQLite needs none: its
+        transactions begin IMMEDIATE, one writer at a time. Keys are locked in sorted order so
+        two transactions never wait on each other."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        for number in sorted({_lock_number(key) for key in keys}):
+            self._session.execute(select(func.pg_advisory_xact_lock(number)))
 
     def get_alert(self, integration_id: int, fingerprint: str) -> AlertRow | None:
         return self._session.scalar(

@@ -66,8 +66,9 @@ def ingest(
 ) -> IngestResult:
     """Store a batch of alerts from one request; the caller commits before answering."""
     result = IngestResult(received=len(alerts))
-    for incoming in alerts:
-        decisions = _route(ctx, integration, incoming)
+    routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
+    uow.alerts.lock_keys(_lock_keys(integration, routed))
+    for incoming, decisions in routed:
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
         result.fingerprints.append(alert.fingerprint)
         existing = uow.alerts.get_alert(integration.id, alert.fingerprint)
@@ -82,6 +83,22 @@ def ingest(
     ctx.metrics.alerts_received.labels(source=integration.kind).inc(result.received)
     ctx.metrics.alerts_deduplicated.labels(source=integration.kind).inc(result.deduplicated)
     return result
+
+
+def alert_lock_key(integration_id: int, fingerprint: str) -> str:
+    return f"alert|{integration_id}|{fingerprint}"
+
+
+def _lock_keys(
+    integration: IntegrationRow, routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
+) -> list[str]:
+    """The alerts and groups this batch may change; see `AlertRepository.lock_keys`."""
+    keys = []
+    for alert, decisions in routed:
+        keys.append(alert_lock_key(integration.id, alert.fingerprint))
+        source_key = f"{integration.id}|{alert.group_key}"
+        keys += [f"group|{key_hash(d.group_key(source_key, alert.labels))}" for d in decisions]
+    return keys
 
 
 def _route(
@@ -285,6 +302,10 @@ def auto_resolve(uow: UnitOfWork, ctx: Context, alert_id: int, integration: Inte
     row = uow.alerts.get_alert_by_id(alert_id)
     timeout = ctx.settings.integration(integration.name).resolve_timeout
     if row is None or row.status == AlertStatus.RESOLVED or timeout is None:
+        return False
+    uow.alerts.lock_keys([alert_lock_key(integration.id, row.fingerprint)])
+    uow.refresh(row)
+    if row.status == AlertStatus.RESOLVED:
         return False
     now = ctx.clock.now()
     deadline = row.last_seen + timeout

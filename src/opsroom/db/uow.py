@@ -43,6 +43,10 @@ class UnitOfWork:
     def flush(self) -> None:
         self.session.flush()
 
+    def refresh(self, row: object) -> None:
+        """Re-read a row, e.g. after waiting for a lock another transaction held."""
+        self.session.refresh(row)
+
     @property
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
