@@ -1,0 +1,1 @@
+"""Nagios Core notifications; the shared Nagios/Icinga mapping lives in `notification`."""
