@@ -108,9 +108,7 @@ def test_sign_in_and_work_an_incident_in_the_browser(
 
         # An incident declared through the API shows up on the (self-refreshing) home page.
         with opsroom.client() as client:
-            response = client.post(
-                "/api/v1/incidents", json={"title": XSS_TITLE, "severity": 2}
-            )
+            response = client.post("/api/v1/incidents", json={"title": XSS_TITLE, "severity": 2})
             assert response.status_code == 201, response.text
             incident = response.json()
         number, room = incident["number"], incident["room"]
