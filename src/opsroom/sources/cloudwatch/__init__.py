@@ -1,0 +1,1 @@
+"""AWS CloudWatch alarms delivered by Amazon SNS HTTP(S) subscriptions."""
