@@ -16,11 +16,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from opsroom.alert.model import label_problem
 from opsroom.alert.service import ingest
 from opsroom.api.deps import ContainerDep
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container
-from opsroom.errors import NotFoundError, OpsroomError, OverloadedError, PayloadTooLargeError
+from opsroom.errors import (
+    InvalidInputError,
+    NotFoundError,
+    OpsroomError,
+    OverloadedError,
+    PayloadTooLargeError,
+)
 from opsroom.logging import get_logger
 from opsroom.sources.base import ErrorReplyingSource, HookRequest, HookResult, VerifyingSource
 from opsroom.user.passwords import hash_token
@@ -106,6 +113,7 @@ def _store(
         if isinstance(source, VerifyingSource):
             source.verify(request)
         parsed = source.parse(request)
+        _check_sizes(parsed)
         now = ctx.clock.now()
         body_hash = hashlib.sha256(request.body).hexdigest()
         seen = uow.alerts.seen_delivery(integration.id, body_hash)
@@ -127,6 +135,13 @@ def _store(
         "deduplicated": result.deduplicated,
     }
     return _answer(parsed, integration.name, counts=counts), parsed.status_code
+
+
+def _check_sizes(parsed: HookResult) -> None:
+    for index, alert in enumerate(parsed.alerts):
+        problem = label_problem(alert)
+        if problem:
+            raise InvalidInputError(f"alert {index}: {problem}")
 
 
 def _answer(
