@@ -136,7 +136,7 @@ def parse_shift(value: str) -> tuple[int, ShiftUnit]:
     found = _SHIFT.match(value.strip().lower())
     if found is None:
         raise ValueError(
-            f"invalid shift length {value!r}: use a number of hours, days or weeks, e.g. 12h, 1d, 1w"
+            f"invalid shift length {value!r}: use hours, days or weeks, e.g. 12h, 1d, 1w"
         )
     count = int(found.group(1))
     unit = next(unit for unit in ShiftUnit if unit.value[0] == found.group(2)[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from opsroom.oncall.model import Layer, Override, Schedule, Shift, Window
@@ -157,7 +158,7 @@ def _override_pieces(overrides: Sequence[Override]) -> list[_Piece]:
     ranked = sorted(overrides, key=lambda override: override.id)
     cuts = sorted({o.start for o in ranked} | {o.end for o in ranked})
     pieces: list[_Piece] = []
-    for begin, finish in zip(cuts, cuts[1:], strict=False):
+    for begin, finish in pairwise(cuts):
         winner = next((o for o in reversed(ranked) if o.start <= begin and o.end >= finish), None)
         if winner is not None:
             pieces.append(_Piece(begin, finish, winner.user, (-1, winner.id)))
@@ -168,7 +169,7 @@ def _flatten(sources: list[list[_Piece]]) -> Iterator[_Piece]:
     """Elementary intervals with the highest-priority source covering each (last list wins)."""
     cuts = sorted({p.start for s in sources for p in s} | {p.end for s in sources for p in s})
     cursors = [0] * len(sources)
-    for begin, finish in zip(cuts, cuts[1:], strict=False):
+    for begin, finish in pairwise(cuts):
         for rank in range(len(sources) - 1, -1, -1):
             pieces, cursor = sources[rank], cursors[rank]
             while cursor < len(pieces) and pieces[cursor].end <= begin:
@@ -201,7 +202,9 @@ def final_shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shi
     for piece in _flatten(sources):
         last = shifts[-1] if shifts else None
         if last is not None and last.end == piece.start and _key(last) == piece.key:
-            shifts[-1] = Shift(last.start, piece.end, last.user, last.layer, last.override, last.turn)
+            shifts[-1] = Shift(
+                last.start, piece.end, last.user, last.layer, last.override, last.turn
+            )
         else:
             shifts.append(_shift(piece))
     return [shift for shift in shifts if shift.end > start and shift.start < end]
