@@ -34,7 +34,6 @@ TimeQuery = Annotated[
     str | None, Query(description="ISO 8601 with an offset, e.g. 2026-11-02T09:00Z")
 ]
 DEFAULT_WINDOW = timedelta(days=7)
-NEXT_WITHIN = timedelta(days=30)
 
 
 def require_writer(user: Principal) -> None:
@@ -206,7 +205,9 @@ async def who_is_on_call(
         with container.uow() as uow:
             shift = service.current_shift(uow, ctx, schedule=name, at=when)
             after = shift.end if shift is not None else when
-            upcoming = service.next_shift(uow, ctx, schedule=name, after=after, within=NEXT_WITHIN)
+            upcoming = service.next_shift(
+                uow, ctx, schedule=name, after=after, within=service.NEXT_WITHIN
+            )
         return OnCallRead(
             schedule=name,
             at=when,

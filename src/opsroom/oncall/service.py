@@ -19,6 +19,7 @@ from opsroom.oncall.settings import LayerConfig, members_of
 from opsroom.oncall.tables import OverrideRow, ScheduleRow
 
 MAX_WINDOW = timedelta(days=400)
+NEXT_WITHIN = timedelta(days=30)
 Source = Literal["config", "api"]
 
 
@@ -216,3 +217,60 @@ def list_overrides(
     get_definition(uow, ctx, name=schedule)
     _check_window(start, end)
     return uow.schedules.overrides(schedule, start, end)
+
+
+def _local(moment: datetime, time_zone: str) -> str:
+    return moment.astimezone(model.zone(time_zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def describe_on_call(uow: UnitOfWork, ctx: Context, *, schedule: str, at: datetime) -> str:
+    """One line: who is on call for `schedule` at `at`, until when, and who is next."""
+    definition = get_definition(uow, ctx, name=schedule)
+    zone_name = definition.time_zone
+    shift = current_shift(uow, ctx, schedule=schedule, at=at)
+    upcoming = next_shift(
+        uow, ctx, schedule=schedule, after=shift.end if shift else at, within=NEXT_WITHIN
+    )
+    then = (
+        f"{upcoming.user} from {_local(upcoming.start, zone_name)}"
+        if upcoming
+        else "nobody in the next 30 days"
+    )
+    if shift is None:
+        return f"{schedule}: nobody on call; next: {then}"
+    return f"{schedule}: {shift.user} until {_local(shift.end, zone_name)}; next: {then}"
+
+
+def describe_all(uow: UnitOfWork, ctx: Context, *, schedule: str | None, at: datetime) -> list[str]:
+    """`describe_on_call` for one schedule, or for every schedule when none is named."""
+    names = [schedule] if schedule else [d.name for d in list_definitions(uow, ctx)]
+    if not names:
+        return ["no schedules yet: add one under `schedules:` in opsroom.yaml (see README)"]
+    return [describe_on_call(uow, ctx, schedule=name, at=at) for name in names]
+
+
+@dataclass(frozen=True)
+class ScheduleCheck:
+    """What `opsroom config check` says about one schedule."""
+
+    name: str
+    source: Source
+    time_zone: str
+    unknown_members: list[str]
+    gaps: list[tuple[datetime, datetime]]
+
+
+def check_schedules(
+    uow: UnitOfWork, ctx: Context, *, start: datetime, end: datetime
+) -> list[ScheduleCheck]:
+    """Every schedule's members that are not opsroom users and its gaps in [start, end)."""
+    return [
+        ScheduleCheck(
+            name=definition.name,
+            source=definition.source,
+            time_zone=definition.time_zone,
+            unknown_members=unknown_members(uow, definition.members()),
+            gaps=schedule_gaps(uow, ctx, schedule=definition.name, start=start, end=end),
+        )
+        for definition in list_definitions(uow, ctx)
+    ]
