@@ -113,9 +113,9 @@ def current_shift(
 def next_shift(
     uow: UnitOfWork, ctx: Context, *, schedule: str, after: datetime, within: timedelta
 ) -> model.Shift | None:
-    """The first final shift that starts after `after` (to say who comes next)."""
+    """The first final shift that starts at or after `after` (to say who comes next)."""
     shifts = schedule_shifts(uow, ctx, schedule=schedule, start=after, end=after + within)
-    return next((shift for shift in shifts if shift.start > after), None)
+    return next((shift for shift in shifts if shift.start >= after), None)
 
 
 def _check_window(start: datetime, end: datetime) -> None:
