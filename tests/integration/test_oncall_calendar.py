@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -63,7 +64,7 @@ def test_schedule_feed_has_one_event_per_shift_in_local_time(api: Api, clock: Fa
     march = next(e for e in events if e.start.date().isoformat() == "2027-03-15")
     assert march.start.astimezone(UTC) == datetime(2027, 3, 15, 14, 0, tzinfo=UTC)  # 09:00 CDT
     assert len({str(e["UID"]) for e in events}) == len(events)
-    assert all(a.end == b.start for a, b in zip(events, events[1:], strict=False))
+    assert all(a.end == b.start for a, b in pairwise(events))
 
 
 def test_event_uids_are_stable_between_fetches(api: Api, clock: FakeClock) -> None:
