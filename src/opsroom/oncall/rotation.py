@@ -229,8 +229,30 @@ def shift_at(schedule: Schedule, at: datetime) -> Shift | None:
 
 
 def on_call_at(schedule: Schedule, at: datetime) -> str | None:
-    shift = shift_at(schedule, at)
-    return shift.user if shift is not None else None
+    """Who is on call at `at`, top down: the newest override, else the last layer with someone.
+
+    Looks only at the one turn of each layer that holds `at`; agrees with `final_shifts`.
+    """
+    covering = [o for o in schedule.overrides if o.start <= at < o.end]
+    if covering:
+        return max(covering, key=lambda override: override.id).user
+    for layer in reversed(schedule.layers):
+        user = _layer_user_at(layer, schedule.zone, at)
+        if user is not None:
+            return user
+    return None
+
+
+def _layer_user_at(layer: Layer, zone: ZoneInfo, at: datetime) -> str | None:
+    turns = _Rotation(layer, zone)
+    turn = turns.turn_at_or_before(at)
+    if turn is None or at >= turns.end(turn):
+        return None
+    if layer.windows:
+        occurrences = window_occurrences(layer.windows, zone, at, at + _TICK)
+        if not any(begin <= at < finish for begin, finish in occurrences):
+            return None
+    return turns.member(turn)
 
 
 def gaps(

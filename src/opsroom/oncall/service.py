@@ -99,8 +99,9 @@ def on_call_users(uow: UnitOfWork, ctx: Context, *, schedule: str, at: datetime)
     Raises NotFoundError for an unknown schedule. One schedule lookup and one overrides query;
     for escalation steps that target a schedule.
     """
-    shift = current_shift(uow, ctx, schedule=schedule, at=at)
-    return [shift.user] if shift is not None else []
+    definition = get_definition(uow, ctx, name=schedule)
+    user = rotation.on_call_at(load_schedule(uow, definition, at, at), at)
+    return [user] if user is not None else []
 
 
 def current_shift(
