@@ -69,6 +69,8 @@ def test_schedule_feed_has_one_event_per_shift_in_local_time(api: Api, clock: Fa
 
 def test_event_uids_are_stable_between_fetches(api: Api, clock: FakeClock) -> None:
     path = feed_path(api, "/api/v1/schedules/primary/calendar")
+    calendar_uid = Calendar.from_ical(api.client.get(path).content)["UID"]
+    assert Calendar.from_ical(api.client.get(path).content)["UID"] == calendar_uid
     before = {e.start: str(e["UID"]) for e in fetch(api, path)}
     clock.advance(timedelta(days=3))
     after = {e.start: str(e["UID"]) for e in fetch(api, path)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -155,3 +156,16 @@ def test_restriction_and_shift_parsers() -> None:
     assert parse_restriction("22:00", "06:00", ["mon"]) == (Window(22 * 60, 8 * 60),)
     assert parse_restriction("00:00", "24:00", ["sun"]) == (Window(6 * 1440, 1440),)
     assert parse_restriction("sun 22:00", "mon 02:00") == (Window(6 * 1440 + 22 * 60, 240),)
+
+
+def test_every_schedules_example_in_the_readme_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [
+        block.split("```", 1)[0]
+        for block in readme.split("```yaml")[1:]
+        if block.lstrip().startswith("schedules:")
+    ]
+    assert len(blocks) == 2
+    for block in blocks:
+        settings = load_settings(write(tmp_path, textwrap.dedent(block)))
+        assert settings.schedules

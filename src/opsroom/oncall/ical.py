@@ -71,6 +71,7 @@ def build_calendar(
     """One VEVENT per final shift, in its schedule's time zone (with VTIMEZONE blocks)."""
     calendar = Calendar.new(
         prodid="-//opsroom//on-call schedules//EN",
+        uid=hashlib.sha256(title.encode()).hexdigest()[:32] + "@opsroom",
         name=title,
         refresh_interval=timedelta(hours=1),
     )
