@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner, Result
 
 from opsroom.bootstrap import Container
@@ -20,6 +21,14 @@ Runner = Callable[..., Result]
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return oncall_settings(database_url, tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def keep_logging() -> Iterator[None]:
+    """The CLI binds its logs to the runner's stderr, closed after each run: put them back."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture

@@ -8,12 +8,14 @@ from __future__ import annotations
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import ConflictError, InvalidInputError, NotFoundError, ReadOnlyError
+from opsroom.logging import get_logger
 from opsroom.oncall import model
 from opsroom.oncall.service import find_definition, unknown_members
 from opsroom.oncall.settings import LayerConfig, members_of
 from opsroom.oncall.tables import ScheduleRow
 
 MAX_LAYERS = 50
+log = get_logger(__name__)
 
 
 def _check_members(uow: UnitOfWork, layers: list[LayerConfig]) -> None:
@@ -66,6 +68,7 @@ def create_schedule(
     _check_zone(time_zone)
     _check_members(uow, layers)
     now = ctx.clock.now()
+    log.info("oncall.schedule_created", schedule=name, layers=len(layers), actor=actor)
     return uow.schedules.add(
         ScheduleRow(
             name=name,
@@ -99,12 +102,14 @@ def update_schedule(
         _check_members(uow, layers)
         row.layers = _dump(layers)
     row.updated_at = ctx.clock.now()
+    log.info("oncall.schedule_updated", schedule=name)
     return row
 
 
 def delete_schedule(uow: UnitOfWork, ctx: Context, *, name: str) -> None:
     """The schedule and its overrides."""
     uow.schedules.delete(editable(uow, ctx, name))
+    log.info("oncall.schedule_deleted", schedule=name)
 
 
 def _layers(row: ScheduleRow) -> list[LayerConfig]:

@@ -14,12 +14,14 @@ from typing import Literal
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import InvalidInputError, NotFoundError
+from opsroom.logging import get_logger
 from opsroom.oncall import model, rotation
 from opsroom.oncall.settings import LayerConfig, members_of
 from opsroom.oncall.tables import OverrideRow, ScheduleRow
 
 MAX_WINDOW = timedelta(days=400)
 NEXT_WITHIN = timedelta(days=30)
+log = get_logger(__name__)
 Source = Literal["config", "api"]
 
 
@@ -210,6 +212,7 @@ def delete_override(uow: UnitOfWork, ctx: Context, *, schedule: str, override_id
     if row is None or row.schedule != schedule:
         raise NotFoundError(f"no override #{override_id} in schedule {schedule!r}")
     uow.schedules.delete_override(row)
+    log.info("oncall.override_deleted", schedule=schedule, override=override_id)
 
 
 def list_overrides(
