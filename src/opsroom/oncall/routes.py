@@ -52,9 +52,9 @@ def parse_time_query(value: str | None, field: str, default: datetime) -> dateti
 
 def read_schedule(uow: UnitOfWork, ctx: Context, definition: service.Definition) -> ScheduleRead:
     now = ctx.clock.now()
-    shift = rotation.shift_at(service.load_schedule(uow, definition, now, now), now)
+    user = rotation.on_call_at(service.load_schedule(uow, definition, now, now), now)
     unknown = service.unknown_members(uow, definition.members())
-    return schedule_read(definition, [shift.user] if shift else [], unknown)
+    return schedule_read(definition, [user] if user else [], unknown)
 
 
 def _read_by_name(uow: UnitOfWork, ctx: Context, name: str) -> ScheduleRead:
