@@ -26,13 +26,14 @@ USAGE: dict[str, str] = {
     "resolve": "/inc resolve [summary]",
     "timeline": "/inc timeline",
     "silence": '/inc silence <matchers> <duration> [comment]  (e.g. alertname="DiskFull" 2h)',
+    "oncall": "/inc oncall [schedule]",
     "help": "/inc help",
 }
 
 HELP_TEXT = "Commands:\n" + "\n".join(f"  {usage}" for usage in USAGE.values())
 
 # Commands that only make sense inside an incident room.
-INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help", "silence"}
+INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help", "silence", "oncall"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ class Silence:
     comment: str = ""
 
 
+@dataclass(frozen=True)
+class ShowOnCall:
+    schedule: str | None = None
+
+
 Command = (
     Declare
     | Ack
@@ -107,6 +113,7 @@ Command = (
     | ShowTimeline
     | Help
     | Silence
+    | ShowOnCall
 )
 
 
@@ -227,6 +234,14 @@ def _silence(args: str) -> Command:
     return Silence(matchers=tuple(matchers), duration=duration, comment=" ".join(tokens[1:]))
 
 
+def _oncall(args: str) -> Command:
+    if not args:
+        return ShowOnCall()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", args):
+        raise _fail("oncall", f"`{args}` is not a schedule name")
+    return ShowOnCall(schedule=args)
+
+
 def _quoted_tokens(text: str) -> list[str]:
     """Split on whitespace outside double quotes, keeping the quotes in the tokens."""
     return re.findall(r'(?:[^\s"]|"(?:[^"\\]|\\.)*")+', text)
@@ -244,6 +259,7 @@ _PARSERS = {
     "timeline": _no_args("timeline", ShowTimeline()),
     "help": _no_args("help", Help()),
     "silence": _silence,
+    "oncall": _oncall,
 }
 
 _NAMES: dict[type, str] = {
@@ -258,4 +274,5 @@ _NAMES: dict[type, str] = {
     ShowTimeline: "timeline",
     Help: "help",
     Silence: "silence",
+    ShowOnCall: "oncall",
 }

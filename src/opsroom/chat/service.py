@@ -19,6 +19,7 @@ from opsroom.incident import service as incidents
 from opsroom.incident.model import incident_ref, severity_from_alert
 from opsroom.incident.service import Actor
 from opsroom.incident.tables import IncidentRow
+from opsroom.oncall.service import describe_all
 
 _GROUP_REF = re.compile(r"^group:(\S*)(?:\s+(.*))?$", re.DOTALL)
 
@@ -74,6 +75,9 @@ def _run(
         return cmd.HELP_TEXT
     if isinstance(command, cmd.Declare):
         return _declare(uow, ctx, chat, command, actor)
+    if isinstance(command, cmd.ShowOnCall):
+        lines = describe_all(uow, ctx, schedule=command.schedule, at=ctx.clock.now())
+        return "On call:\n" + "\n".join(lines)
     if isinstance(command, cmd.Silence):
         silence = create_silence(
             uow,

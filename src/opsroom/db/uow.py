@@ -12,6 +12,7 @@ from opsroom.alert.repository import AlertRepository
 from opsroom.chat.builtin.repository import RoomRepository
 from opsroom.incident.repository import IncidentRepository
 from opsroom.jobs.repository import JobRepository
+from opsroom.oncall.repository import ScheduleRepository
 from opsroom.user.repository import UserRepository
 
 
@@ -26,6 +27,7 @@ class UnitOfWork:
         self.rooms = RoomRepository(self.session)
         self.jobs = JobRepository(self.session)
         self.users = UserRepository(self.session)
+        self.schedules = ScheduleRepository(self.session)
         return self
 
     def __exit__(
