@@ -88,7 +88,10 @@ def sign(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "Signature": base64.b64encode(signature).decode()}
 
 
-def fixture(name: str) -> dict[str, Any]:
+def fixture(relative: str) -> dict[str, Any]:
+    """A fixture by `cloudwatch/<name>`, as the fixture meta-test looks for it."""
+    kind, name = relative.split("/")
+    assert kind == "cloudwatch"
     loaded = json.loads((FIXTURES / "fixtures" / name).read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)
     return loaded

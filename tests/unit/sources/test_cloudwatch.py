@@ -56,7 +56,7 @@ def alert_of(name: str) -> NormalizedAlert:
 
 
 def test_alarm_fixture_fires_with_every_field() -> None:
-    alert = alert_of("alarm.json")
+    alert = alert_of("cloudwatch/alarm.json")
     assert alert.fingerprint == CHECKOUT_FINGERPRINT
     assert alert.status is AlertStatus.FIRING
     assert alert.severity == "error"
@@ -95,7 +95,7 @@ def test_alarm_fixture_fires_with_every_field() -> None:
 
 
 def test_ok_fixture_signed_with_version_2_resolves_the_same_alarm() -> None:
-    message = signed_fixture("ok.json")
+    message = signed_fixture("cloudwatch/ok.json")
     assert message["SignatureVersion"] == "2"
     (alert,) = receive(message).alerts
     assert alert.fingerprint == CHECKOUT_FINGERPRINT
@@ -108,7 +108,7 @@ def test_ok_fixture_signed_with_version_2_resolves_the_same_alarm() -> None:
 
 
 def test_insufficient_data_fixture_is_a_firing_warning() -> None:
-    alert = alert_of("insufficient_data.json")
+    alert = alert_of("cloudwatch/insufficient_data.json")
     assert alert.fingerprint == fingerprint(
         "cloudwatch",
         {"alarm_arn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:worker-7-cpu-high"},
@@ -129,7 +129,7 @@ def test_insufficient_data_fixture_is_a_firing_warning() -> None:
 
 
 def test_metric_math_fixture_takes_the_dimensions_of_each_metric() -> None:
-    alert = alert_of("metric_math_alarm.json")
+    alert = alert_of("cloudwatch/metric_math_alarm.json")
     assert alert.status is AlertStatus.FIRING
     assert alert.title == "queue-backlog-per-worker"
     assert alert.labels["QueueName"] == "orders-prod"
@@ -143,7 +143,7 @@ def test_metric_math_fixture_takes_the_dimensions_of_each_metric() -> None:
 
 
 def test_subscription_confirmation_fixture_asks_for_the_confirm_job_and_stores_nothing() -> None:
-    message = signed_fixture("subscription_confirmation.json")
+    message = signed_fixture("cloudwatch/subscription_confirmation.json")
     result = receive(message)
     assert result.alerts == []
     assert result.reply == {
@@ -162,7 +162,7 @@ def test_unsubscribe_confirmation_fixture_is_acknowledged_without_any_action() -
     cloudwatch = CloudwatchSource(
         FakeCertificateFetcher(), now=lambda: datetime(2026, 12, 1, 9, 13, tzinfo=UTC)
     )
-    result = receive(signed_fixture("unsubscribe_confirmation.json"), cloudwatch)
+    result = receive(signed_fixture("cloudwatch/unsubscribe_confirmation.json"), cloudwatch)
     assert result.alerts == []
     assert result.follow_ups == ()
     assert result.reply is not None
@@ -174,13 +174,15 @@ def test_not_an_alarm_fixture_is_refused_as_unsupported() -> None:
         FakeCertificateFetcher(), now=lambda: datetime(2026, 11, 30, 16, 21, tzinfo=UTC)
     )
     with pytest.raises(UnsupportedPayloadError, match="the SNS Message is not JSON") as caught:
-        receive(signed_fixture("not_an_alarm.json"), cloudwatch)
+        receive(signed_fixture("cloudwatch/not_an_alarm.json"), cloudwatch)
     assert caught.value.details == [{"field": "Message", "problem": "not a JSON CloudWatch alarm"}]
 
 
 def test_alarm_with_an_unknown_state_is_refused_naming_the_field() -> None:
-    alarm = json.loads(fixture("alarm.json")["Message"])
-    message = signed_fixture("alarm.json", Message=json.dumps({**alarm, "NewStateValue": "MUTED"}))
+    alarm = json.loads(fixture("cloudwatch/alarm.json")["Message"])
+    message = signed_fixture(
+        "cloudwatch/alarm.json", Message=json.dumps({**alarm, "NewStateValue": "MUTED"})
+    )
     with pytest.raises(
         UnsupportedPayloadError, match=r"^not a cloudwatch alarm payload: NewStateValue"
     ):
@@ -199,7 +201,7 @@ def test_sns_message_without_required_fields_is_refused() -> None:
 
 
 def test_unknown_sns_message_type_is_refused() -> None:
-    message = {**fixture("alarm.json"), "Type": "Telegram"}
+    message = {**fixture("cloudwatch/alarm.json"), "Type": "Telegram"}
     with pytest.raises(UnsupportedPayloadError, match="unsupported SNS message Type 'Telegram'"):
         source().verify(HookRequest(body=body(message)))
 
@@ -208,14 +210,14 @@ def test_unknown_sns_message_type_is_refused() -> None:
 
 
 def test_wrong_signature_is_refused() -> None:
-    message = signed_fixture("alarm.json")
+    message = signed_fixture("cloudwatch/alarm.json")
     fetcher = FakeCertificateFetcher(other_certificate_pem())
     with pytest.raises(AuthenticationError, match="signature does not match"):
         source(fetcher).verify(request(message))
 
 
 def test_tampered_message_is_refused() -> None:
-    message = signed_fixture("alarm.json")
+    message = signed_fixture("cloudwatch/alarm.json")
     tampered = {**message, "Message": message["Message"].replace('"ALARM"', '"OK"', 1)}
     with pytest.raises(AuthenticationError, match="signature does not match"):
         source().verify(request(tampered))
@@ -231,27 +233,27 @@ def test_tampered_message_is_refused() -> None:
     ],
 )
 def test_every_signed_field_is_covered_by_the_signature(field: str, value: str) -> None:
-    message = {**signed_fixture("alarm.json"), field: value}
+    message = {**signed_fixture("cloudwatch/alarm.json"), field: value}
     with pytest.raises(AuthenticationError, match="signature does not match"):
         source().verify(request(message))
 
 
 def test_removing_the_subject_breaks_the_signature() -> None:
-    message = signed_fixture("alarm.json")
+    message = signed_fixture("cloudwatch/alarm.json")
     del message["Subject"]
     with pytest.raises(AuthenticationError, match="signature does not match"):
         source().verify(request(message))
 
 
 def test_message_signed_without_a_subject_verifies() -> None:
-    unsigned = fixture("alarm.json")
+    unsigned = fixture("cloudwatch/alarm.json")
     del unsigned["Subject"]
     (alert,) = receive(sign(unsigned)).alerts
     assert "sns_subject" not in alert.annotations
 
 
 def test_confirmation_token_is_covered_by_the_signature() -> None:
-    message = signed_fixture("subscription_confirmation.json")
+    message = signed_fixture("cloudwatch/subscription_confirmation.json")
     with pytest.raises(AuthenticationError, match="signature does not match"):
         source().verify(request({**message, "Token": "0" + message["Token"][1:]}))
 
@@ -277,7 +279,7 @@ def test_certificate_from_anywhere_but_an_sns_host_is_refused_unfetched(
     url: str, problem: str
 ) -> None:
     fetcher = FakeCertificateFetcher()
-    message = signed_fixture("alarm.json", SigningCertURL=url)
+    message = signed_fixture("cloudwatch/alarm.json", SigningCertURL=url)
     with pytest.raises(AuthenticationError, match=problem):
         source(fetcher).verify(request(message))
     assert fetcher.urls == []
@@ -286,7 +288,7 @@ def test_certificate_from_anywhere_but_an_sns_host_is_refused_unfetched(
 def test_china_region_certificate_host_is_allowed() -> None:
     fetcher = FakeCertificateFetcher()
     url = "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3242f4a3.pem"
-    receive(signed_fixture("alarm.json", SigningCertURL=url), source(fetcher))
+    receive(signed_fixture("cloudwatch/alarm.json", SigningCertURL=url), source(fetcher))
     assert fetcher.urls == [url]
 
 
@@ -300,7 +302,7 @@ def test_china_region_certificate_host_is_allowed() -> None:
     ],
 )
 def test_unsigned_or_oddly_signed_message_is_refused(changes: dict[str, Any], problem: str) -> None:
-    message = {**signed_fixture("alarm.json"), **changes}
+    message = {**signed_fixture("cloudwatch/alarm.json"), **changes}
     message = {key: value for key, value in message.items() if value is not None}
     with pytest.raises(AuthenticationError, match=problem):
         source().verify(request(message))
@@ -309,11 +311,11 @@ def test_unsigned_or_oddly_signed_message_is_refused(changes: dict[str, Any], pr
 def test_certificate_that_is_not_pem_is_refused() -> None:
     fetcher = FakeCertificateFetcher(b"<html>not a certificate</html>")
     with pytest.raises(AuthenticationError, match=r"not a PEM X\.509 certificate"):
-        source(fetcher).verify(request(signed_fixture("alarm.json")))
+        source(fetcher).verify(request(signed_fixture("cloudwatch/alarm.json")))
 
 
 def test_message_type_header_must_match_the_body() -> None:
-    message = signed_fixture("alarm.json")
+    message = signed_fixture("cloudwatch/alarm.json")
     hook_request = request(message, **{"x-amz-sns-message-type": "SubscriptionConfirmation"})
     with pytest.raises(AuthenticationError, match="does not match the message Type"):
         source().verify(hook_request)
@@ -322,27 +324,27 @@ def test_message_type_header_must_match_the_body() -> None:
 @pytest.mark.parametrize("offset", [timedelta(hours=-3), timedelta(minutes=10)])
 def test_message_outside_the_replay_window_is_refused(offset: timedelta) -> None:
     sent = (NOW + offset).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    message = signed_fixture("alarm.json", Timestamp=sent)
+    message = signed_fixture("cloudwatch/alarm.json", Timestamp=sent)
     with pytest.raises(AuthenticationError, match="outside the accepted window"):
         source().verify(request(message))
 
 
 def test_subscribe_url_on_another_host_is_refused() -> None:
     url = "https://sns.evil.example.test/?Action=ConfirmSubscription&Token=1"
-    message = signed_fixture("subscription_confirmation.json", SubscribeURL=url)
+    message = signed_fixture("cloudwatch/subscription_confirmation.json", SubscribeURL=url)
     with pytest.raises(UnsupportedPayloadError, match="not an Amazon SNS host"):
         receive(message)
 
 
 def test_subscribe_url_in_another_region_than_the_topic_is_refused() -> None:
     url = "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=1"
-    message = signed_fixture("subscription_confirmation.json", SubscribeURL=url)
+    message = signed_fixture("cloudwatch/subscription_confirmation.json", SubscribeURL=url)
     with pytest.raises(UnsupportedPayloadError, match="not in the region of the TopicArn"):
         receive(message)
 
 
 def test_subscribe_url_that_is_not_a_confirmation_is_refused() -> None:
     url = "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x"
-    message = signed_fixture("subscription_confirmation.json", SubscribeURL=url)
+    message = signed_fixture("cloudwatch/subscription_confirmation.json", SubscribeURL=url)
     with pytest.raises(UnsupportedPayloadError, match="Action=ConfirmSubscription"):
         receive(message)
