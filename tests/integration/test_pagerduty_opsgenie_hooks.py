@@ -192,3 +192,17 @@ def test_opsgenie_malformed_json_is_400_and_stores_nothing(api: Api, hook: Any) 
     assert response.status_code == 400
     assert response.json()["message"].startswith("body is not valid JSON")
     assert alerts(api) == []
+
+
+def test_opsgenie_closes_with_equal_bodies_for_two_aliases_both_apply(api: Api, hook: Any) -> None:
+    base = hook("opsgenie", "opsgenie-compat")
+    for alias in ("group-a", "group-b"):
+        create = {"message": f"Alert {alias}", "alias": alias}
+        assert api.client.post(f"{base}/v2/alerts", json=create).status_code == 202
+    close = fixture("opsgenie", "close_alertmanager.json")
+    for alias in ("group-a", "group-b"):  # the same body, 0 s apart: not a duplicate delivery
+        response = api.client.post(
+            f"{base}/v2/alerts/{alias}/close", params={"identifierType": "alias"}, json=close
+        )
+        assert response.status_code == 202
+    assert [alert["status"] for alert in alerts(api)] == ["resolved", "resolved"]
