@@ -93,6 +93,24 @@ class NormalizedAlert:
         return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+MAX_LABELS = 256
+MAX_LABEL_NAME = 256
+MAX_LABEL_VALUE = 8192
+
+
+def label_problem(alert: NormalizedAlert) -> str | None:
+    """Why an alert's labels or annotations are too big to store, or None."""
+    for kind, values in (("labels", alert.labels), ("annotations", alert.annotations)):
+        if len(values) > MAX_LABELS:
+            return f"{len(values)} {kind}; at most {MAX_LABELS} are accepted"
+        for name, value in values.items():
+            if len(name) > MAX_LABEL_NAME:
+                return f"{kind} name {name[:40]!r}... is over {MAX_LABEL_NAME} characters"
+            if kind == "labels" and len(value) > MAX_LABEL_VALUE:
+                return f"label {name!r} is over {MAX_LABEL_VALUE} characters"
+    return None
+
+
 def fingerprint(kind: str, identity: dict[str, str]) -> str:
     """A reproducible sha256 over the source kind and sorted identifying fields.
 

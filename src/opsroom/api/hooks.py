@@ -17,11 +17,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from opsroom.alert.model import label_problem
 from opsroom.alert.service import ingest
 from opsroom.api.deps import ContainerDep
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container
-from opsroom.errors import NotFoundError, OpsroomError, OverloadedError, PayloadTooLargeError
+from opsroom.errors import (
+    InvalidInputError,
+    NotFoundError,
+    OpsroomError,
+    OverloadedError,
+    PayloadTooLargeError,
+)
 from opsroom.logging import get_logger
 from opsroom.sources.base import ErrorReplyingSource, HookRequest, HookResult, VerifyingSource
 from opsroom.user.passwords import hash_token
@@ -107,6 +114,7 @@ def _store(
         if isinstance(source, VerifyingSource):
             source.verify(request)
         parsed = source.parse(request)
+        _check_sizes(parsed)
         now = ctx.clock.now()
         body_hash = _delivery_hash(request)
         seen = uow.alerts.seen_delivery(integration.id, body_hash)
@@ -141,6 +149,13 @@ def _delivery_hash(request: HookRequest) -> str:
     digest = hashlib.sha256(json.dumps(extra).encode())
     digest.update(request.body)
     return digest.hexdigest()
+
+
+def _check_sizes(parsed: HookResult) -> None:
+    for index, alert in enumerate(parsed.alerts):
+        problem = label_problem(alert)
+        if problem:
+            raise InvalidInputError(f"alert {index}: {problem}")
 
 
 def _answer(

@@ -111,8 +111,8 @@ Command = (
 
 
 def is_command(text: str) -> bool:
-    stripped = text.strip()
-    return stripped == PREFIX or stripped.startswith(PREFIX + " ")
+    words = text.split(None, 1)
+    return bool(words) and words[0].lower() == PREFIX
 
 
 def command_name(command: Command) -> str:
@@ -124,7 +124,7 @@ def parse_command(text: str) -> Command:
     if not is_command(text):
         raise CommandError(f"commands start with `{PREFIX}`\n{HELP_TEXT}")
     rest = text.strip()[len(PREFIX) :].strip()
-    verb, _, args = rest.partition(" ")
+    verb, _, args = rest.replace("\t", " ").partition(" ")
     verb, args = verb.lower(), args.strip()
     if not verb:
         return Help()
