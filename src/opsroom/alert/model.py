@@ -71,6 +71,9 @@ class NormalizedAlert:
     raw: dict[str, Any] = field(default_factory=dict)
     # The source says the alert is in downtime/maintenance: store it, never page for it.
     suppressed: bool = False
+    # The source only says the status changed (PagerDuty acknowledge/resolve, Opsgenie close):
+    # ingest keeps the stored title, labels and the rest, and takes just the new status.
+    status_only: bool = False
 
     def content_hash(self) -> str:
         """Hash of everything but timestamps of delivery: equal hashes mean an exact repeat."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from opsroom.alert import notify
-from opsroom.alert.model import AlertStatus, NormalizedAlert, key_hash, most_severe
+from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, key_hash, most_severe
 from opsroom.alert.routing import RouteDecision, match_labels, route_alert
-from opsroom.alert.suppression import suppression_for
+from opsroom.alert.suppression import SOURCE, suppression_for
 from opsroom.alert.tables import AlertGroupRow, AlertRow, IntegrationRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -66,6 +67,8 @@ def ingest(
 ) -> IngestResult:
     """Store a batch of alerts from one request; the caller commits before answering."""
     result = IngestResult(received=len(alerts))
+    now = ctx.clock.now()
+    alerts = [_with_stored(uow, integration, alert, now) for alert in alerts]
     routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
     uow.alerts.lock_keys(_lock_keys(integration, routed))
     for incoming, decisions in routed:
@@ -83,6 +86,32 @@ def ingest(
     ctx.metrics.alerts_received.labels(source=integration.kind).inc(result.received)
     ctx.metrics.alerts_deduplicated.labels(source=integration.kind).inc(result.deduplicated)
     return result
+
+
+def _with_stored(
+    uow: UnitOfWork, integration: IntegrationRow, alert: NormalizedAlert, now: datetime
+) -> NormalizedAlert:
+    """A status-only update keeps what is stored; one for a resolved alert changes nothing
+    (PagerDuty drops acknowledge and resolve events for a resolved alert, too)."""
+    row = uow.alerts.get_alert(integration.id, alert.fingerprint) if alert.status_only else None
+    if row is None:
+        return alert
+    resolved = row.status == AlertStatus.RESOLVED
+    return NormalizedAlert(
+        fingerprint=row.fingerprint,
+        status=AlertStatus.RESOLVED if resolved else alert.status,
+        severity=row.severity,
+        title=row.title,
+        group_key=alert.group_key,
+        description=row.description,
+        labels=dict(row.labels),
+        annotations=dict(row.annotations) if resolved else {**row.annotations, **alert.annotations},
+        links=tuple(Link(url=link["url"], text=link.get("text", "")) for link in row.links),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at if resolved or alert.status.is_open else alert.ends_at or now,
+        raw=row.raw if resolved else alert.raw,
+        suppressed=row.suppressed_reason == SOURCE,
+    )
 
 
 def alert_lock_key(integration_id: int, fingerprint: str) -> str:

@@ -8,6 +8,7 @@ senders that build URLs themselves (Opsgenie clients).
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -115,7 +116,7 @@ def _store(
         parsed = source.parse(request)
         _check_sizes(parsed)
         now = ctx.clock.now()
-        body_hash = hashlib.sha256(request.body).hexdigest()
+        body_hash = _delivery_hash(request)
         seen = uow.alerts.seen_delivery(integration.id, body_hash)
         if seen is not None and now - seen < settings.duplicate_window:
             ctx.metrics.alerts_received.labels(source=kind).inc(len(parsed.alerts))
@@ -135,6 +136,19 @@ def _store(
         "deduplicated": result.deduplicated,
     }
     return _answer(parsed, integration.name, counts=counts), parsed.status_code
+
+
+def _delivery_hash(request: HookRequest) -> str:
+    """The body, and the path and query when there are any: Opsgenie's closes of two
+    aliases have equal bodies and differ only in their path, so they are two deliveries."""
+    extra = sorted(
+        (name, value) for name, value in request.query.items() if name != "_path" or value
+    )
+    if not extra:
+        return hashlib.sha256(request.body).hexdigest()
+    digest = hashlib.sha256(json.dumps(extra).encode())
+    digest.update(request.body)
+    return digest.hexdigest()
 
 
 def _check_sizes(parsed: HookResult) -> None:
