@@ -68,9 +68,12 @@ def ingest(
     """Store a batch of alerts from one request; the caller commits before answering."""
     result = IngestResult(received=len(alerts))
     now = ctx.clock.now()
+    # Alerts are locked before groups, each set in sorted order, so no two batches deadlock;
+    # the alert locks come first because a status-only update reads the stored alert.
+    uow.alerts.lock_keys([alert_lock_key(integration.id, a.fingerprint) for a in alerts])
     alerts = [_with_stored(uow, integration, alert, now) for alert in alerts]
     routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
-    uow.alerts.lock_keys(_lock_keys(integration, routed))
+    uow.alerts.lock_keys(_group_lock_keys(integration, routed))
     for incoming, decisions in routed:
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
         result.fingerprints.append(alert.fingerprint)
@@ -118,13 +121,12 @@ def alert_lock_key(integration_id: int, fingerprint: str) -> str:
     return f"alert|{integration_id}|{fingerprint}"
 
 
-def _lock_keys(
+def _group_lock_keys(
     integration: IntegrationRow, routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
 ) -> list[str]:
-    """The alerts and groups this batch may change; see `AlertRepository.lock_keys`."""
-    keys = []
+    """The groups this batch may open or change; see `AlertRepository.lock_keys`."""
+    keys: list[str] = []
     for alert, decisions in routed:
-        keys.append(alert_lock_key(integration.id, alert.fingerprint))
         source_key = f"{integration.id}|{alert.group_key}"
         keys += [f"group|{key_hash(d.group_key(source_key, alert.labels))}" for d in decisions]
     return keys
