@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
+from opsroom.chat.outbox import DELIVER, run_delivery
+from opsroom.chat.registry import build_hub
 from opsroom.chat.service import builtin_chat
 from opsroom.clock import Clock, SystemClock
 from opsroom.config import Settings
@@ -18,6 +20,7 @@ from opsroom.context import Context
 from opsroom.db.engine import build_engine, build_session_factory
 from opsroom.db.migrate import ensure_at_head
 from opsroom.db.uow import UnitOfWork
+from opsroom.jobs.tables import DEFAULT_QUEUE
 from opsroom.jobs.worker import Handler, Worker
 from opsroom.metrics import Metrics
 from opsroom.sources.base import AlertSource
@@ -38,8 +41,15 @@ class Container:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    def worker(self, name: str | None = None) -> Worker:
-        return Worker(self.uow, self.ctx, self.handlers, name)
+    def worker(self, name: str | None = None, *, queues: list[str] | None = None) -> Worker:
+        """A worker for `queues` (None: every queue, as tests and one-shot runs want)."""
+        return Worker(self.uow, self.ctx, self.handlers, name, queues=queues)
+
+    def lane_workers(self) -> list[Worker]:
+        """One worker for the default queue and one per remote chat platform, so a slow or
+        rate-limited platform never holds up paging or another platform."""
+        lanes = [[DEFAULT_QUEUE], *([queue] for queue in self.ctx.chat.remote_queues())]
+        return [self.worker(queues=lane) for lane in lanes]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -52,8 +62,13 @@ def bootstrap(
     if check_schema:
         ensure_at_head(engine)
     wake = threading.Event()
+    clock = clock or SystemClock()
     ctx = Context(
-        settings=settings, clock=clock or SystemClock(), metrics=Metrics(), wake_worker=wake.set
+        settings=settings,
+        clock=clock,
+        metrics=Metrics(),
+        wake_worker=wake.set,
+        chat=build_hub(settings, clock),
     )
     container = Container(
         settings=settings,
@@ -61,7 +76,7 @@ def bootstrap(
         session_factory=build_session_factory(engine),
         ctx=ctx,
         sources=build_sources(),
-        handlers=dict(ALERT_HANDLERS),
+        handlers={**ALERT_HANDLERS, DELIVER: run_delivery},
         secret_key=_secret_key(settings),
         wake=wake,
     )

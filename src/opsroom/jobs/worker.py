@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork, UnitOfWorkFactory
+from opsroom.errors import RetryLaterError
 from opsroom.jobs.repository import RUNNING
+from opsroom.jobs.tables import DEFAULT_QUEUE
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -38,10 +40,13 @@ class Worker:
         ctx: Context,
         handlers: dict[str, Handler],
         name: str | None = None,
+        *,
+        queues: Sequence[str] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._ctx = ctx
         self._handlers = handlers
+        self.queues = tuple(queues) if queues is not None else None
         self.name = name or worker_name()
         config = ctx.settings.worker
         self._batch, self._lease = config.batch_size, timedelta(seconds=config.lease_seconds)
@@ -50,7 +55,11 @@ class Worker:
         """Claim and run one batch of due jobs; returns how many were claimed."""
         with self._uow() as uow:
             jobs = uow.jobs.claim(
-                self.name, now=self._ctx.clock.now(), limit=self._batch, lease=self._lease
+                self.name,
+                now=self._ctx.clock.now(),
+                limit=self._batch,
+                lease=self._lease,
+                queues=self.queues,
             )
             claimed = [(job.id, job.kind, dict(job.payload)) for job in jobs]
             uow.commit()
@@ -81,8 +90,21 @@ class Worker:
                 uow.jobs.mark_done(job, self._ctx.clock.now())
                 uow.commit()
             self._ctx.metrics.jobs_processed.labels(kind=kind, outcome="done").inc()
+        except RetryLaterError as exc:
+            self._later(job_id, kind, exc)
         except Exception as exc:  # noqa: BLE001 - one failing job must never stop the worker
             self._fail(job_id, kind, exc)
+
+    def _later(self, job_id: int, kind: str, exc: RetryLaterError) -> None:
+        now = self._ctx.clock.now()
+        with self._uow() as uow:
+            job = uow.jobs.get_for_update(job_id)
+            if job is not None:
+                due = now + timedelta(seconds=exc.retry_after)
+                uow.jobs.reschedule(job, due, exc.message, count_attempt=exc.count_attempt)
+            uow.commit()
+        self._ctx.metrics.jobs_processed.labels(kind=kind, outcome="later").inc()
+        log.info("job.rescheduled", job=job_id, kind=kind, retry_after=exc.retry_after)
 
     def _fail(self, job_id: int, kind: str, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -94,19 +116,25 @@ class Worker:
         self._ctx.metrics.jobs_processed.labels(kind=kind, outcome=outcome).inc()
         log.warning("job.failed", job=job_id, kind=kind, error=error, outcome=outcome)
 
+    def _keeps_house(self) -> bool:
+        return self.queues is None or DEFAULT_QUEUE in self.queues
+
     def housekeeping(self) -> None:
-        """Forget request hashes kept for duplicate detection once they are an hour old."""
+        """Forget request hashes and chat event ids kept for duplicate detection once they
+        are an hour old (Slack retries for minutes, not hours)."""
         with self._uow() as uow:
-            uow.alerts.prune_deliveries(self._ctx.clock.now() - timedelta(hours=1))
+            hour_ago = self._ctx.clock.now() - timedelta(hours=1)
+            uow.alerts.prune_deliveries(hour_ago)
+            uow.chat.prune_deliveries(hour_ago)
             uow.commit()
 
     def run_forever(self, stop: threading.Event, wake: threading.Event) -> None:
-        log.info("worker.started", worker=self.name)
+        log.info("worker.started", worker=self.name, queues=",".join(self.queues or ("*",)))
         interval = self._ctx.settings.worker.poll_interval
         next_housekeeping = 0.0
         while not stop.is_set():
             try:
-                if time.monotonic() >= next_housekeeping:
+                if self._keeps_house() and time.monotonic() >= next_housekeeping:
                     self.housekeeping()
                     next_housekeeping = time.monotonic() + 300
                 claimed = self.run_once()
