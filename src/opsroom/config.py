@@ -24,6 +24,7 @@ from opsroom.alert.settings import (
     RoutingConfig,
     ServiceConfig,
 )
+from opsroom.chat.slack.settings import SlackSettings
 from opsroom.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "opsroom.yaml"
@@ -66,6 +67,7 @@ class ChatConfig(_Section):
     new_user_role: Literal["admin", "responder", "viewer"] = "responder"
     # Attempts of one outbound chat call failing with 5xx/timeouts (rate limits don't count).
     max_attempts: int = Field(default=25, ge=1, le=1000)
+    slack: SlackSettings | None = None
 
 
 class AutoDeclareRule(_Section):

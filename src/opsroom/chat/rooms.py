@@ -42,6 +42,7 @@ def open_rooms(
         )
         rows.append(row)
         outbox.submit(uow, ctx, platform.name, "create_room", room=row.id, topic=topic)
+        outbox.submit(uow, ctx, platform.name, "topic", room=row.id, topic=topic)
         users = [*platform.invite, *(invite or {}).get(platform.name, [])]
         if users:
             outbox.submit(uow, ctx, platform.name, "invite", room=row.id, users=users)

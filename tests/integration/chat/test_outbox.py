@@ -60,7 +60,7 @@ def test_each_outbound_call_is_a_job_in_the_platform_lane(
     declare(container)
     jobs = chat_jobs(container)
     assert {job.queue for job in jobs} == {"chat.fake"}
-    assert sorted(job.payload["op"] for job in jobs) == ["create_room", "post", "post"]
+    assert sorted(job.payload["op"] for job in jobs) == ["create_room", "post", "post", "topic"]
     assert fake.calls == []  # nothing is called inside the use case's transaction
     drain_chat(container)
     [room] = fake.rooms.values()
