@@ -58,12 +58,15 @@ def signed(text: str, channel: str, user: str) -> tuple[bytes, dict[str, str]]:
     }
 
 
-def start_opsroom(folder: Path, slack_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_opsroom(
+    folder: Path, slack_url: str, database_url: str | None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     config = folder / "opsroom.yaml"
+    database = database_url or f"sqlite:///{folder / 'opsroom.db'}"
     config.write_text(
         f"var_dir: {folder / 'var'}\n"
-        f"database: {{url: 'sqlite:///{folder / 'opsroom.db'}'}}\n"
+        f"database: {{url: '{database}'}}\n"
         "logging: {level: warning}\n"
         "chat:\n  slack:\n"
         f"    api_url: {slack_url}/api/\n"
@@ -82,7 +85,7 @@ def start_opsroom(folder: Path, slack_url: str) -> tuple[subprocess.Popen[bytes]
         [opsroom, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "wb"),  # noqa: SIM115
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -117,6 +120,34 @@ def measure(base: str, channel: str, requests: int, concurrency: int) -> list[fl
     return timings
 
 
+def measure_health(base: str, requests: int, concurrency: int) -> list[float]:
+    """The same load on `GET /healthz`: what the machine and server add by themselves."""
+    lock, timings = threading.Lock(), []
+    local = threading.local()
+
+    def one(_: int) -> None:
+        client = getattr(local, "client", None) or httpx.Client(timeout=10)
+        local.client = client
+        started = time.perf_counter()
+        client.get(f"{base}/healthz").raise_for_status()
+        with lock:
+            timings.append(time.perf_counter() - started)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(requests)))
+    return timings
+
+
+def summary(name: str, timings: list[float], wall: float, concurrency: int) -> str:
+    ms = [t * 1000 for t in timings]
+    return (
+        f"{name}: requests={len(ms)} concurrency={concurrency} "
+        f"p50={percentile(ms, 0.50):.1f}ms p90={percentile(ms, 0.90):.1f}ms "
+        f"p99={percentile(ms, 0.99):.1f}ms max={max(ms):.1f}ms mean={statistics.mean(ms):.1f}ms "
+        f"throughput={len(ms) / wall:.0f}/s"
+    )
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -127,9 +158,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument(
+        "--database-url",
+        help="an EMPTY PostgreSQL database to use instead of a fresh SQLite file (it is migrated)",
+    )
     args = parser.parse_args()
     with running_slack() as slack, tempfile.TemporaryDirectory() as folder:
-        process, base = start_opsroom(Path(folder), slack.url)
+        process, base = start_opsroom(Path(folder), slack.url, args.database_url)
         try:
             body, headers = signed("declare sev2 Benchmark incident", "C0INCIDENTS", "U0BENCH0")
             assert (
@@ -147,16 +182,14 @@ def main() -> None:
             started = time.perf_counter()
             timings = measure(base, channel_id, args.requests, args.concurrency)
             wall = time.perf_counter() - started
+            started = time.perf_counter()
+            health = measure_health(base, args.requests, args.concurrency)
+            health_wall = time.perf_counter() - started
         finally:
             process.terminate()
             process.wait(timeout=10)
-    ms = [t * 1000 for t in timings]
-    print(
-        f"requests={len(ms)} concurrency={args.concurrency} "
-        f"p50={percentile(ms, 0.50):.1f}ms p90={percentile(ms, 0.90):.1f}ms "
-        f"p99={percentile(ms, 0.99):.1f}ms max={max(ms):.1f}ms mean={statistics.mean(ms):.1f}ms "
-        f"throughput={len(ms) / wall:.0f}/s"
-    )
+    print(summary("slash command", timings, wall, args.concurrency))
+    print(summary("GET /healthz (baseline)", health, health_wall, args.concurrency))
 
 
 if __name__ == "__main__":
