@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from opsroom.chat.tables import ChatDeliveryRow, ChatIdentityRow, ChatRoomRow
 
-
 NEW_IDENTITY_LOCK = 72000005
 
 
