@@ -28,7 +28,6 @@ SLACK_LIMITS = Limits(
     room_name=80,
     topic=250,
 )
-_COLORS = {"critical": "#d40e0d", "warning": "#e8a723", "good": "#2eb67d", "info": "#1d9bd1"}
 _STYLES = {"primary": "primary", "danger": "danger"}
 
 
@@ -82,7 +81,3 @@ def _button(button: Button) -> dict[str, Any]:
     if button.style in _STYLES:
         element["style"] = _STYLES[button.style]
     return element
-
-
-def color(message: Message) -> str:
-    return _COLORS.get(message.level, _COLORS["info"])
