@@ -63,8 +63,9 @@ def blocks(message: Message) -> list[dict[str, Any]]:
 
 
 def payload(message: Message) -> dict[str, Any]:
-    """`text` (notifications, screen readers) and `blocks` for chat.postMessage and friends."""
-    return {"text": plain_text(message, escape)[:3000], "blocks": blocks(message)}
+    """`text` (notifications, screen readers; within Slack's 40,000 characters once fitted) and
+    `blocks` for chat.postMessage and friends."""
+    return {"text": plain_text(message, escape), "blocks": blocks(message)}
 
 
 def _section(text: str) -> dict[str, Any]:
