@@ -1,0 +1,27 @@
+"""The same scripted incident on every chat platform (see scripted.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from opsroom.bootstrap import Container
+from tests.integration.chat.builtin_driver import BuiltinDriver
+from tests.integration.chat.scripted import run_scripted_incident
+from tests.integration.chat.slack_driver import SlackDriver
+
+
+def test_scripted_incident_on_the_builtin_chat(
+    client: TestClient, container: Container, hook: Any
+) -> None:
+    run_scripted_incident(BuiltinDriver(client, container), container, client, hook())
+
+
+def test_scripted_incident_on_slack(
+    slack_driver: SlackDriver, slack_client: TestClient, slack_container: Container, hook: Any
+) -> None:
+    timeline = run_scripted_incident(slack_driver, slack_container, slack_client, hook())
+    assert "Room #inc-1-checkout-latency-is-above-2s archived on slack" in [
+        entry["text"] for entry in timeline
+    ]
