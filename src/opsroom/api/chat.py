@@ -33,11 +33,13 @@ log = get_logger(__name__)
 router = APIRouter(tags=["chat"])
 
 
-@router.post("/api/v1/chat/{platform}/{endpoint:path}")
+@router.api_route("/api/v1/chat/{platform}/{endpoint:path}", methods=["POST", "PUT"])
 async def chat_inbound(
     platform: str, endpoint: str, request: Request, container: ContainerDep
 ) -> Response:
-    """Commands, events and button presses from a chat platform, signed by the platform."""
+    """Commands, events and button presses from a chat platform, signed by the platform.
+
+    PUT is for Matrix: a homeserver PUTs application-service transactions."""
     inbound = _inbound(container, platform)
     body = await _read_body(request, container.settings.server.max_body_bytes)
     inbound_request = InboundRequest(
@@ -46,6 +48,7 @@ async def chat_inbound(
         headers={k.lower(): v for k, v in request.headers.items()},
         query=dict(request.query_params),
         received_at=container.ctx.clock.now(),
+        method=request.method,
     )
     inbound.verify(inbound_request)
     answer, outcomes = await run_in_threadpool(_run, container, inbound, inbound_request)

@@ -101,6 +101,9 @@ class InboundParse:
     events: tuple[InboundEvent, ...] = ()
     reply: InboundReply | None = None
     event_id: str | None = None
+    # One id per event in `events`, for platforms that batch events (Matrix transactions):
+    # each event already handled is skipped on its own.
+    event_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from opsroom.chat.base import ChatAdapter, PlatformChannels
 from opsroom.chat.builtin.adapter import BuiltinChatAdapter
 from opsroom.chat.hub import BUILTIN, ChatHub, ChatPlatform
+from opsroom.chat.matrix.client import MatrixChatAdapter
+from opsroom.chat.matrix.inbound import MatrixInbound
+from opsroom.chat.matrix.settings import MatrixSettings
 from opsroom.chat.slack.client import SlackChatAdapter
 from opsroom.chat.slack.inbound import SlackInbound
 from opsroom.chat.slack.settings import SlackSettings
@@ -40,11 +43,25 @@ def slack_platform(settings: SlackSettings) -> ChatPlatform:
     )
 
 
+def matrix_platform(settings: MatrixSettings) -> ChatPlatform:
+    adapter = MatrixChatAdapter(settings)
+    return ChatPlatform(
+        name=adapter.platform,
+        adapter=lambda uow: adapter,
+        channels=PlatformChannels(alerts=settings.alerts_room, incidents=settings.incidents_room),
+        inbound=MatrixInbound(settings),
+        invite=tuple(settings.invite),
+    )
+
+
 def build_hub(settings: Settings, clock: Clock, extra: list[ChatPlatform] | None = None) -> ChatHub:
     """Every configured platform; `extra` adds platforms built elsewhere (tests, plugins)."""
     platforms = [builtin_platform(settings, clock)]
     slack = settings.chat.slack
     if slack is not None and slack.enabled:
         platforms.append(slack_platform(slack))
+    matrix = settings.chat.matrix
+    if matrix is not None and matrix.enabled:
+        platforms.append(matrix_platform(matrix))
     platforms.extend(extra or [])
     return ChatHub(platforms)

@@ -15,7 +15,7 @@ from opsroom.bootstrap import Container
 from opsroom.chat.slack.verify import signature
 from tests.contract.slack_server import SlackContractServer
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # noqa: S105 - Slack's documented example
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL"}
 _ids = itertools.count(1)
 
