@@ -119,6 +119,9 @@ def homeserver_config(work: Path, port: int, appservice: Path) -> dict[str, Any]
         "rc_registration": generous,
         "rc_login": {"address": generous, "account": generous, "failed_attempts": generous},
         "rc_joins": {"local": generous, "remote": generous},
+        "rc_joins_per_room": generous,
+        "rc_room_creation": generous,
+        "rc_profile": generous,
         "rc_invites": {"per_room": generous, "per_user": generous, "per_issuer": generous},
     }
 

@@ -49,7 +49,7 @@ def matrix_platform(settings: MatrixSettings) -> ChatPlatform:
         name=adapter.platform,
         adapter=lambda uow: adapter,
         channels=PlatformChannels(alerts=settings.alerts_room, incidents=settings.incidents_room),
-        inbound=MatrixInbound(settings),
+        inbound=MatrixInbound(settings, adapter),
         invite=tuple(settings.invite),
     )
 

@@ -155,4 +155,8 @@ def matrix_driver(
     synapse: Synapse,
     matrix_rooms: tuple[str, str],
 ) -> MatrixDriver:
-    return MatrixDriver(matrix_container, synapse, *matrix_rooms)
+    """The driver, once alice has invited the bot to #alerts and #incidents."""
+    driver = MatrixDriver(matrix_container, synapse, *matrix_rooms)
+    for room in matrix_rooms:
+        driver.invite_bot(room, by="alice")
+    return driver

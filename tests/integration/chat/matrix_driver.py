@@ -117,6 +117,17 @@ class MatrixDriver:
             assert response.status_code == 200, response.text
             self._joined.add((user, room))
 
+    def invite_bot(self, room: str, *, by: str) -> None:
+        response = self.user(by).post(f"/rooms/{quote(room)}/invite", json={"user_id": BOT})
+        assert response.status_code == 200, response.text
+        member = f"/rooms/{quote(room)}/state/m.room.member/{quote(BOT)}"
+
+        def joined() -> bool:
+            state = self.user(by).get(member)
+            return state.status_code == 200 and state.json().get("membership") == "join"
+
+        self.wait(joined, f"the bot to accept the invitation to {room}")
+
     def send(self, room: str, text: str, *, user: str, **content: Any) -> httpx.Response:
         self.join(user, room)
         body = {"msgtype": "m.text", "body": text, **content}

@@ -161,6 +161,14 @@ class MatrixChatAdapter:
         relation = {"m.relates_to": {"m.in_reply_to": {"event_id": event}}} if event else {}
         self._send(room, render.content(message, **relation))
 
+    def join(self, room: str) -> str:
+        """Join a room (an invitation, or a shared room by id or alias); its room id."""
+
+        async def work(client: AsyncClient) -> str:
+            return await self._join(client, room)
+
+        return call(self.settings, work)
+
     def _send(self, room: str, content: dict[str, Any]) -> PostedMessage:
         async def work(client: AsyncClient) -> PostedMessage:
             room_id = await self._joined(client, room)

@@ -25,10 +25,15 @@ from opsroom.chat.inbound import (
     MessagePosted,
     Person,
 )
+from opsroom.chat.errors import ChatPlatformError
 from opsroom.chat.matrix import verify
+from opsroom.chat.matrix.client import MatrixChatAdapter
 from opsroom.chat.matrix.settings import MatrixSettings
 from opsroom.chat.message import Mention, Message, ReplyTarget
 from opsroom.errors import MalformedPayloadError, NotFoundError
+from opsroom.logging import get_logger
+
+log = get_logger(__name__)
 
 PLATFORM = "matrix"
 TRANSACTION = re.compile(r"^(?:_matrix/app/v1/)?transactions/([^/]+)$")
@@ -42,10 +47,12 @@ _PILL = re.compile(r'<a href="https://matrix\.to/#/(@[^"?]+)"[^>]*>([^<]+)</a>')
 class MatrixInbound:
     platform = PLATFORM
 
-    def __init__(self, settings: MatrixSettings) -> None:
+    def __init__(self, settings: MatrixSettings, adapter: MatrixChatAdapter) -> None:
         token = settings.hs_token
         self._token = token.get_secret_value() if token else None
         self._bot = settings.user_id
+        self._server = settings.server_name
+        self._adapter = adapter
 
     def verify(self, request: InboundRequest) -> None:
         if request.endpoint != PING and not TRANSACTION.match(request.endpoint):
@@ -62,6 +69,8 @@ class MatrixInbound:
         if not isinstance(events, list):
             raise MalformedPayloadError("a transaction's `events` is not a list")
         handled = [found for raw in events if (found := self.event(raw)) is not None]
+        for room in self.invitations(events):
+            self.accept(room)
         return InboundParse(
             events=tuple(event for _, event in handled),
             event_ids=tuple(event_id for event_id, _ in handled),
@@ -94,6 +103,25 @@ class MatrixInbound:
             return event_id, CommandInvoked(person, room, text, found, reply=reply)
         return event_id, MessagePosted(person, room, body, message_id=event_id, mentions=found)
 
+    def invitations(self, events: list[Any]) -> list[str]:
+        """Rooms the bot was invited to by someone on its own homeserver."""
+        return [
+            str(raw["room_id"])
+            for raw in events
+            if isinstance(raw, dict)
+            and raw.get("type") == "m.room.member"
+            and raw.get("state_key") == self._bot
+            and (raw.get("content") or {}).get("membership") == "invite"
+            and str(raw.get("sender", "")).endswith(f":{self._server}")
+            and raw.get("room_id")
+        ]
+
+    def accept(self, room: str) -> None:
+        try:
+            self._adapter.join(room)
+        except ChatPlatformError as exc:  # the inviter can invite again; nothing else is lost
+            log.warning("matrix.invite_not_accepted", room=room, reason=exc.reason)
+
     def answer(self, parsed: InboundParse, outcomes: list[InboundOutcome]) -> Answer:
         """`{}` at once (the homeserver waits for nothing else); command replies later."""
         later: list[tuple[ReplyTarget, Message]] = []
@@ -115,7 +143,7 @@ def mentions(body: str, formatted_body: str = "") -> tuple[Mention, ...]:
         user_id, text = match.group(1), match.group(2)
         if text in body and text not in found:
             found[text] = user_id
-    return tuple(Mention(token, user_id) for token, user_id in found.items())
+    return tuple(Mention(token, user_id, localpart(user_id)) for token, user_id in found.items())
 
 
 def strip_reply_fallback(body: str) -> str:
