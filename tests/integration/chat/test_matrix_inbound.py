@@ -77,7 +77,7 @@ def test_a_transaction_is_answered_and_its_events_land_on_the_timeline(
     timeline = entries(container, incident)
     assert ("message", "Rolling back checkout to 4.1 now") in timeline
     assert ("role", "@alice is now commander") in timeline
-    assert not any("resolve" == kind for kind, _ in timeline)  # another bot's notice
+    assert not any(kind == "resolve" for kind, _ in timeline)  # another bot's notice
 
 
 def test_retried_transactions_and_repeated_events_change_nothing(

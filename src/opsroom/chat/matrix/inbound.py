@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from opsroom.chat.errors import ChatPlatformError
 from opsroom.chat.inbound import (
     Answer,
     CommandInvoked,
@@ -25,7 +26,6 @@ from opsroom.chat.inbound import (
     MessagePosted,
     Person,
 )
-from opsroom.chat.errors import ChatPlatformError
 from opsroom.chat.matrix import verify
 from opsroom.chat.matrix.client import MatrixChatAdapter
 from opsroom.chat.matrix.settings import MatrixSettings
