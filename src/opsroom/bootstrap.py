@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
 from opsroom.chat.outbox import DELIVER, run_delivery
+from opsroom.chat.poller import POLL, ensure_polling, run_poll
 from opsroom.chat.registry import build_hub
 from opsroom.chat.service import builtin_chat
 from opsroom.clock import Clock, SystemClock
@@ -76,7 +77,7 @@ def bootstrap(
         session_factory=build_session_factory(engine),
         ctx=ctx,
         sources=build_sources(),
-        handlers={**ALERT_HANDLERS, DELIVER: run_delivery},
+        handlers={**ALERT_HANDLERS, DELIVER: run_delivery, POLL: run_poll},
         secret_key=_secret_key(settings),
         wake=wake,
     )
@@ -84,12 +85,14 @@ def bootstrap(
 
 
 def ensure_channels(container: Container) -> None:
-    """The shared rooms every install has: #alerts and #incidents."""
+    """The shared rooms every install has (#alerts and #incidents), and the polling of the
+    platforms that are polled."""
     chat_config = container.settings.chat
     with container.uow() as uow:
         chat = builtin_chat(uow, container.ctx)
         chat.ensure_channel(chat_config.alerts_room, "New alert groups are announced here")
         chat.ensure_channel(chat_config.incidents_room, "Incidents are announced here")
+        ensure_polling(uow, container.ctx)
         uow.commit()
 
 

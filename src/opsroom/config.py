@@ -25,6 +25,7 @@ from opsroom.alert.settings import (
     ServiceConfig,
 )
 from opsroom.chat.matrix.settings import MatrixSettings
+from opsroom.chat.mattermost.settings import MattermostSettings
 from opsroom.chat.slack.settings import SlackSettings
 from opsroom.errors import ConfigError
 
@@ -59,7 +60,7 @@ class DatabaseConfig(_Section):
 
 class ChatConfig(_Section):
     """The built-in chat's shared rooms, and what every platform shares. Each further
-    platform is a sub-section named by its slug (`slack:`)."""
+    platform is a sub-section named by its slug (`slack:`, `matrix:`, `mattermost:`)."""
 
     alerts_room: str = Field(default="alerts", pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     incidents_room: str = Field(default="incidents", pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -70,6 +71,7 @@ class ChatConfig(_Section):
     max_attempts: int = Field(default=25, ge=1, le=1000)
     slack: SlackSettings | None = None
     matrix: MatrixSettings | None = None
+    mattermost: MattermostSettings | None = None
 
 
 class AutoDeclareRule(_Section):

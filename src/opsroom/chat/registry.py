@@ -8,6 +8,9 @@ from opsroom.chat.hub import BUILTIN, ChatHub, ChatPlatform
 from opsroom.chat.matrix.client import MatrixChatAdapter
 from opsroom.chat.matrix.inbound import MatrixInbound
 from opsroom.chat.matrix.settings import MatrixSettings
+from opsroom.chat.mattermost.client import MattermostChatAdapter
+from opsroom.chat.mattermost.inbound import MattermostInbound
+from opsroom.chat.mattermost.settings import MattermostSettings
 from opsroom.chat.slack.client import SlackChatAdapter
 from opsroom.chat.slack.inbound import SlackInbound
 from opsroom.chat.slack.settings import SlackSettings
@@ -54,6 +57,19 @@ def matrix_platform(settings: MatrixSettings) -> ChatPlatform:
     )
 
 
+def mattermost_platform(settings: MattermostSettings, clock: Clock) -> ChatPlatform:
+    adapter = MattermostChatAdapter(settings, clock=clock)
+    return ChatPlatform(
+        name=adapter.platform,
+        adapter=lambda uow: adapter,
+        channels=PlatformChannels(
+            alerts=settings.alerts_channel, incidents=settings.incidents_channel
+        ),
+        inbound=MattermostInbound(settings, adapter),
+        invite=tuple(settings.invite),
+    )
+
+
 def build_hub(settings: Settings, clock: Clock, extra: list[ChatPlatform] | None = None) -> ChatHub:
     """Every configured platform; `extra` adds platforms built elsewhere (tests, plugins)."""
     platforms = [builtin_platform(settings, clock)]
@@ -63,5 +79,8 @@ def build_hub(settings: Settings, clock: Clock, extra: list[ChatPlatform] | None
     matrix = settings.chat.matrix
     if matrix is not None and matrix.enabled:
         platforms.append(matrix_platform(matrix))
+    mattermost = settings.chat.mattermost
+    if mattermost is not None and mattermost.enabled:
+        platforms.append(mattermost_platform(mattermost, clock))
     platforms.extend(extra or [])
     return ChatHub(platforms)

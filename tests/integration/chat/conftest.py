@@ -14,9 +14,18 @@ from fastapi.testclient import TestClient
 from opsroom.api.app import create_app
 from opsroom.bootstrap import Container, bootstrap
 from opsroom.config import Settings, load_settings
+from tests.contract.mattermost_api import TEAM_ID
+from tests.contract.mattermost_server import (
+    BOT_TOKEN as MATTERMOST_TOKEN,
+)
+from tests.contract.mattermost_server import (
+    MattermostContractServer,
+    running_mattermost,
+)
 from tests.contract.slack_server import BOT_TOKEN, SlackContractServer, running_slack
 from tests.e2e.synapse import AS_TOKEN, BOT, HS_TOKEN, Synapse, running_synapse
 from tests.integration.chat.matrix_driver import AppserviceForwarder, MatrixDriver
+from tests.integration.chat.mattermost_driver import ACTION_SECRET, COMMAND_TOKEN, MattermostDriver
 from tests.integration.chat.slack_driver import SIGNING_SECRET, SlackDriver
 
 
@@ -160,3 +169,58 @@ def matrix_driver(
     for room in matrix_rooms:
         driver.invite_bot(room, by="alice")
     return driver
+
+
+@pytest.fixture
+def mattermost() -> Iterator[MattermostContractServer]:
+    with running_mattermost() as server:
+        yield server
+
+
+@pytest.fixture
+def mattermost_settings(
+    database_url: str, tmp_path: Path, mattermost: MattermostContractServer
+) -> Settings:
+    channels = {c.name: c.id for c in mattermost.state.channels.values()}
+    return load_settings(
+        Path(os.devnull),
+        var_dir=str(tmp_path / "var"),
+        database={"url": database_url},
+        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
+        chat={
+            "mattermost": {
+                "url": mattermost.url,
+                "team_id": TEAM_ID,
+                "bot_token": MATTERMOST_TOKEN,
+                "command_token": COMMAND_TOKEN,
+                "action_secret": ACTION_SECRET,
+                "actions_url": "https://opsroom.example.test/api/v1/chat/mattermost/actions",
+                "alerts_channel": channels["alerts"],
+                "incidents_channel": channels["incidents"],
+                "poll_seconds": 0.2,
+                "timeout": 2,
+            }
+        },
+    )
+
+
+@pytest.fixture
+def mattermost_container(mattermost_settings: Settings) -> Iterator[Container]:
+    built = bootstrap(mattermost_settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def mattermost_client(mattermost_container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(mattermost_container, run_worker=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def mattermost_driver(
+    mattermost_client: TestClient,
+    mattermost_container: Container,
+    mattermost: MattermostContractServer,
+) -> MattermostDriver:
+    return MattermostDriver(mattermost_client, mattermost_container, mattermost)
