@@ -33,7 +33,7 @@ log = get_logger(__name__)
 router = APIRouter(tags=["chat"])
 
 
-@router.api_route("/api/v1/chat/{platform}/{endpoint:path}", methods=["POST", "PUT"])
+@router.post("/api/v1/chat/{platform}/{endpoint:path}")
 async def chat_inbound(
     platform: str, endpoint: str, request: Request, container: ContainerDep
 ) -> Response:
@@ -57,6 +57,15 @@ async def chat_inbound(
         # After the answer is sent: the platform waits for neither longer than it allows.
         response.background = BackgroundTask(_open_forms, inbound, outcomes)
     return response
+
+
+# A Matrix homeserver PUTs its application-service transactions.
+router.add_api_route(
+    "/api/v1/chat/{platform}/{endpoint:path}",
+    chat_inbound,
+    methods=["PUT"],
+    operation_id="chat_inbound_put",
+)
 
 
 def _inbound(container: Container, platform: str) -> ChatInbound:

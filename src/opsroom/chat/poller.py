@@ -53,8 +53,9 @@ def run_poll(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
     else:
         if parsed is not None and parsed.events:
             handle_inbound(uow, ctx, name, parsed)
-    now = ctx.clock.now()
-    _next(uow, ctx, platform, cursors, now + timedelta(seconds=delay))
+    if uow.jobs.has_waiting(POLL, platform.queue, running=False):
+        return  # two processes started a chain at once: the other one goes on alone
+    _next(uow, ctx, platform, cursors, ctx.clock.now() + timedelta(seconds=delay))
 
 
 def _cursors(uow: UnitOfWork, platform: str, saved: dict[str, Any]) -> dict[str, int]:

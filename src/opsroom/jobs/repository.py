@@ -109,10 +109,11 @@ class JobRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    def has_waiting(self, kind: str, queue: str) -> bool:
-        """Whether a job of `kind` is queued or running in `queue` (for recurring jobs)."""
+    def has_waiting(self, kind: str, queue: str, *, running: bool = True) -> bool:
+        """Whether a job of `kind` is queued (or running) in `queue`, for recurring jobs."""
+        statuses = (QUEUED, RUNNING) if running else (QUEUED,)
         query = select(JobRow.id).where(
-            JobRow.kind == kind, JobRow.queue == queue, JobRow.status.in_((QUEUED, RUNNING))
+            JobRow.kind == kind, JobRow.queue == queue, JobRow.status.in_(statuses)
         )
         return self._session.scalar(query.limit(1)) is not None
 

@@ -43,7 +43,9 @@ class MattermostDriver:
         channels = {c.name: c.id for c in server.state.channels.values()}
         self.alerts_room, self.incidents_room = channels["alerts"], channels["incidents"]
 
-    def slash(self, room: str, text: str, *, user: str, token: str = COMMAND_TOKEN) -> Any:
+    def slash(
+        self, room: str, text: str, *, user: str, token: str = COMMAND_TOKEN, name: str = ""
+    ) -> Any:
         form = {
             "channel_id": room,
             "channel_name": "whatever",
@@ -55,7 +57,7 @@ class MattermostDriver:
             "token": token,
             "trigger_id": "trigger-not-used",
             "user_id": USERS[user],
-            "user_name": user,
+            "user_name": name or user,
         }
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",

@@ -216,15 +216,17 @@ def test_identity_follows_the_immutable_user_id_across_renames(
 ) -> None:
     room = mattermost_driver.incidents_room
     mattermost_driver.command(room, "/inc help", user="carol")
-    form = mattermost_driver.slash(room, "help", user="carol")
-    assert form.status_code == 200
+    renamed = mattermost_driver.slash(room, "help", user="carol", name="caroline")  # same id
+    assert renamed.status_code == 200
     with mattermost_container.uow() as uow:
         identity = uow.chat.identity("mattermost", USERS["carol"])
         assert identity is not None
         user = uow.users.get(identity.user_id)
         assert user is not None and user.name == "carol"
         identities = uow.chat.identities_of_user(user.id)
+        assert uow.users.get_by_name("caroline") is None
     assert len(identities) == 1
+    assert identities[0].display_name == "caroline"
 
 
 def test_the_bot_reads_only_peoples_posts_once(
@@ -264,3 +266,26 @@ def test_direct_messages_open_a_direct_channel(
     [channel] = [c for c in mattermost.state.channels.values() if c.type == "D"]
     assert sorted(channel.members) == sorted([USERS["opsroom"], USERS["bob"]])
     assert mattermost_driver.messages(channel.id) == ["You are paged"]
+
+
+def test_one_poll_chain_per_platform_even_when_two_processes_start_one(
+    mattermost_container: Container, mattermost_client: TestClient
+) -> None:
+    from opsroom.chat.poller import POLL
+
+    with mattermost_container.uow() as uow:  # a second process starting at the same moment
+        uow.jobs.enqueue(
+            POLL,
+            {"platform": "mattermost", "cursors": {}},
+            now=mattermost_container.ctx.clock.now(),
+            queue="chat.mattermost",
+        )
+        uow.commit()
+    mattermost_container.worker().drain()
+    with mattermost_container.uow() as uow:
+        waiting = [
+            job
+            for job in uow.jobs.list_jobs(limit=100)
+            if job.kind == POLL and job.status == "queued"
+        ]
+    assert len(waiting) == 1
