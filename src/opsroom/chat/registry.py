@@ -5,8 +5,6 @@ from __future__ import annotations
 from opsroom.chat.base import ChatAdapter, PlatformChannels
 from opsroom.chat.builtin.adapter import BuiltinChatAdapter
 from opsroom.chat.hub import BUILTIN, ChatHub, ChatPlatform
-from opsroom.chat.matrix.client import MatrixChatAdapter
-from opsroom.chat.matrix.inbound import MatrixInbound
 from opsroom.chat.matrix.settings import MatrixSettings
 from opsroom.chat.mattermost.client import MattermostChatAdapter
 from opsroom.chat.mattermost.inbound import MattermostInbound
@@ -47,6 +45,10 @@ def slack_platform(settings: SlackSettings) -> ChatPlatform:
 
 
 def matrix_platform(settings: MatrixSettings) -> ChatPlatform:
+    # matrix-nio takes most of a second to import: only installs that use Matrix pay for it.
+    from opsroom.chat.matrix.client import MatrixChatAdapter
+    from opsroom.chat.matrix.inbound import MatrixInbound
+
     adapter = MatrixChatAdapter(settings)
     return ChatPlatform(
         name=adapter.platform,
