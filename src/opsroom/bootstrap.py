@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,10 +12,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
+from opsroom.chat.gateway import open_forms, run_parsed
+from opsroom.chat.inbound import Answer, FormOpener, InboundOutcome, InboundParse
 from opsroom.chat.outbox import DELIVER, run_delivery
 from opsroom.chat.poller import POLL, ensure_polling, run_poll
 from opsroom.chat.registry import build_hub
 from opsroom.chat.service import builtin_chat
+from opsroom.chat.slack.socket_mode import SlackSocketMode
 from opsroom.clock import Clock, SystemClock
 from opsroom.config import Settings
 from opsroom.context import Context
@@ -94,6 +98,26 @@ def ensure_channels(container: Container) -> None:
         chat.ensure_channel(chat_config.incidents_room, "Incidents are announced here")
         ensure_polling(uow, container.ctx)
         uow.commit()
+
+
+def start_socket_mode(container: Container) -> list[Callable[[], None]]:
+    """Open Slack's Socket Mode connection when configured; returns how to close it."""
+    slack = container.settings.chat.slack
+    if slack is None or not slack.enabled or not slack.socket_mode:
+        return []
+    inbound = container.ctx.chat.get("slack").inbound
+    assert inbound is not None
+
+    def run(parsed: InboundParse) -> tuple[Answer, list[InboundOutcome]]:
+        return run_parsed(container.uow, container.ctx, inbound, parsed)
+
+    def after(outcomes: list[InboundOutcome]) -> None:
+        if isinstance(inbound, FormOpener):
+            open_forms(inbound, outcomes)
+
+    runner = SlackSocketMode(slack, run, after)
+    runner.start()
+    return [runner.stop]
 
 
 def _secret_key(settings: Settings) -> str:

@@ -15,7 +15,7 @@ from opsroom.alert import silence_routes
 from opsroom.api import chat, hooks, system
 from opsroom.api.errors import install_error_handlers
 from opsroom.api.ratelimit import HookLimiter
-from opsroom.bootstrap import Container, ensure_channels
+from opsroom.bootstrap import Container, ensure_channels, start_socket_mode
 from opsroom.chat.builtin import routes as chat_routes
 from opsroom.incident import routes as incident_routes
 from opsroom.user import routes as user_routes
@@ -30,6 +30,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_channels(container)
+        closers = start_socket_mode(container)
         stop = threading.Event()
         threads = []
         if with_worker:
@@ -50,6 +51,8 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
             container.wake.set()
             for thread in threads:
                 thread.join(timeout=10)
+            for close in closers:
+                close()
 
     app = FastAPI(
         title="opsroom",

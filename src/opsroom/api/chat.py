@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from opsroom.api.deps import ContainerDep
 from opsroom.api.hooks import _read_body
 from opsroom.bootstrap import Container
-from opsroom.chat import outbox
+from opsroom.chat.gateway import open_forms, run_parsed
 from opsroom.chat.inbound import (
     Answer,
     ChatInbound,
@@ -25,7 +25,6 @@ from opsroom.chat.inbound import (
     InboundReply,
     InboundRequest,
 )
-from opsroom.chat.service import handle_inbound
 from opsroom.errors import NotFoundError
 from opsroom.logging import get_logger
 
@@ -55,7 +54,7 @@ async def chat_inbound(
     response = _response(answer.reply)
     if isinstance(inbound, FormOpener) and any(outcome.form for outcome in outcomes):
         # After the answer is sent: the platform waits for neither longer than it allows.
-        response.background = BackgroundTask(_open_forms, inbound, outcomes)
+        response.background = BackgroundTask(open_forms, inbound, outcomes)
     return response
 
 
@@ -81,22 +80,7 @@ def _run(
     container: Container, inbound: ChatInbound, request: InboundRequest
 ) -> tuple[Answer, list[InboundOutcome]]:
     parsed = inbound.parse(request)
-    if parsed.reply is not None and not parsed.events:
-        return Answer(reply=parsed.reply), []
-    with container.uow() as uow:
-        outcomes = handle_inbound(uow, container.ctx, inbound.platform, parsed)
-        answer = inbound.answer(parsed, outcomes)
-        for target, message in answer.later:
-            outbox.reply(uow, container.ctx, target, message)
-        uow.commit()
-    return answer, outcomes
-
-
-def _open_forms(opener: FormOpener, outcomes: list[InboundOutcome]) -> None:
-    for outcome in outcomes:
-        trigger = getattr(outcome.event, "trigger", "")
-        if outcome.form is not None and trigger:
-            opener.open_form(trigger, outcome.form)
+    return run_parsed(container.uow, container.ctx, inbound, parsed)
 
 
 def _response(reply: InboundReply) -> Response:
