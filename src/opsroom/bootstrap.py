@@ -17,6 +17,7 @@ from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
 from opsroom.chat.gateway import open_forms, run_parsed
 from opsroom.chat.inbound import Answer, FormOpener, InboundOutcome, InboundParse
 from opsroom.chat.outbox import DELIVER, run_delivery
+from opsroom.chat.poller import POLL, ensure_polling, run_poll
 from opsroom.chat.registry import build_hub
 from opsroom.chat.service import builtin_chat
 from opsroom.chat.slack.socket_mode import SlackSocketMode
@@ -95,7 +96,12 @@ def bootstrap(
         ctx=ctx,
         # A lambda, not ctx.clock.now: tests swap ctx.clock after bootstrap.
         sources=build_sources(http_client=http, now=lambda: ctx.clock.now()),  # noqa: PLW0108
-        handlers={**ALERT_HANDLERS, **_source_handlers(http), DELIVER: run_delivery},
+        handlers={
+            **ALERT_HANDLERS,
+            **_source_handlers(http),
+            DELIVER: run_delivery,
+            POLL: run_poll,
+        },
         secret_key=_secret_key(settings),
         http=http,
         wake=wake,
@@ -114,12 +120,14 @@ def _source_handlers(http: httpx.Client) -> dict[str, Handler]:
 
 
 def ensure_channels(container: Container) -> None:
-    """The shared rooms every install has: #alerts and #incidents."""
+    """The shared rooms every install has (#alerts and #incidents), and the polling of the
+    platforms that are polled."""
     chat_config = container.settings.chat
     with container.uow() as uow:
         chat = builtin_chat(uow, container.ctx)
         chat.ensure_channel(chat_config.alerts_room, "New alert groups are announced here")
         chat.ensure_channel(chat_config.incidents_room, "Incidents are announced here")
+        ensure_polling(uow, container.ctx)
         uow.commit()
 
 

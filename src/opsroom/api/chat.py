@@ -36,7 +36,9 @@ router = APIRouter(tags=["chat"])
 async def chat_inbound(
     platform: str, endpoint: str, request: Request, container: ContainerDep
 ) -> Response:
-    """Commands, events and button presses from a chat platform, signed by the platform."""
+    """Commands, events and button presses from a chat platform, signed by the platform.
+
+    PUT is for Matrix: a homeserver PUTs application-service transactions."""
     inbound = _inbound(container, platform)
     body = await _read_body(request, container.settings.server.max_body_bytes)
     inbound_request = InboundRequest(
@@ -45,6 +47,7 @@ async def chat_inbound(
         headers={k.lower(): v for k, v in request.headers.items()},
         query=dict(request.query_params),
         received_at=container.ctx.clock.now(),
+        method=request.method,
     )
     inbound.verify(inbound_request)
     answer, outcomes = await run_in_threadpool(_run, container, inbound, inbound_request)
@@ -53,6 +56,15 @@ async def chat_inbound(
         # After the answer is sent: the platform waits for neither longer than it allows.
         response.background = BackgroundTask(open_forms, inbound, outcomes)
     return response
+
+
+# A Matrix homeserver PUTs its application-service transactions.
+router.add_api_route(
+    "/api/v1/chat/{platform}/{endpoint:path}",
+    chat_inbound,
+    methods=["PUT"],
+    operation_id="chat_inbound_put",
+)
 
 
 def _inbound(container: Container, platform: str) -> ChatInbound:

@@ -101,6 +101,9 @@ class InboundParse:
     events: tuple[InboundEvent, ...] = ()
     reply: InboundReply | None = None
     event_id: str | None = None
+    # One id per event in `events`, for platforms that batch events (Matrix transactions):
+    # each event already handled is skipped on its own.
+    event_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,3 +155,14 @@ class FormOpener(Protocol):
 
     def open_form(self, trigger: str, form: DeclareForm) -> None:
         """Show the declare form to the person who pressed the button."""
+
+
+@runtime_checkable
+class Poller(Protocol):
+    """A platform whose messages opsroom fetches (Mattermost's bot account) instead of being
+    sent them: `chat.poller` runs `poll` as a job every `poll_seconds`."""
+
+    poll_seconds: float
+
+    def poll(self, cursors: dict[str, int]) -> tuple[InboundParse, dict[str, int]]:
+        """Events since each room's cursor (ms since the epoch), and the new cursors."""

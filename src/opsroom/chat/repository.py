@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from opsroom.chat.tables import ChatDeliveryRow, ChatIdentityRow, ChatRoomRow
+from opsroom.chat.tables import CREATED, ChatDeliveryRow, ChatIdentityRow, ChatRoomRow
 
 NEW_IDENTITY_LOCK = 72000005
 
@@ -42,6 +42,15 @@ class ChatRepository:
                 ChatRoomRow.incident_id == incident_id, ChatRoomRow.platform == platform
             )
         )
+
+    def open_rooms(self, platform: str) -> list[ChatRoomRow]:
+        """Incident rooms that exist on the platform and are not archived."""
+        query = select(ChatRoomRow).where(
+            ChatRoomRow.platform == platform,
+            ChatRoomRow.status == CREATED,
+            ChatRoomRow.room_id.is_not(None),
+        )
+        return list(self._session.scalars(query.order_by(ChatRoomRow.id)))
 
     def room_by_platform_id(self, platform: str, room_id: str) -> ChatRoomRow | None:
         return self._session.scalar(

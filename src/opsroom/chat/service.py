@@ -79,7 +79,13 @@ def handle_inbound(
     event_id, now = parsed.event_id, ctx.clock.now()
     if event_id is not None and not uow.chat.first_delivery(platform, event_id, now):
         return []
-    return [_handle(uow, ctx, event) for event in parsed.events]
+    if not parsed.event_ids:
+        return [_handle(uow, ctx, event) for event in parsed.events]
+    return [
+        _handle(uow, ctx, event)
+        for event, key in zip(parsed.events, parsed.event_ids, strict=True)
+        if uow.chat.first_delivery(platform, key, now)
+    ]
 
 
 def _handle(uow: UnitOfWork, ctx: Context, event: InboundEvent) -> InboundOutcome:

@@ -127,6 +127,14 @@ class JobRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def has_waiting(self, kind: str, queue: str, *, running: bool = True) -> bool:
+        """Whether a job of `kind` is queued (or running) in `queue`, for recurring jobs."""
+        statuses = (QUEUED, RUNNING) if running else (QUEUED,)
+        query = select(JobRow.id).where(
+            JobRow.kind == kind, JobRow.queue == queue, JobRow.status.in_(statuses)
+        )
+        return self._session.scalar(query.limit(1)) is not None
+
     def counts_by_status(self) -> dict[str, int]:
         rows = self._session.execute(
             select(JobRow.status, func.count()).group_by(JobRow.status)

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from opsroom.bootstrap import Container
 from tests.integration.chat.builtin_driver import BuiltinDriver
+from tests.integration.chat.matrix_driver import MatrixDriver
+from tests.integration.chat.mattermost_driver import MattermostDriver
 from tests.integration.chat.scripted import run_scripted_incident
 from tests.integration.chat.slack_driver import SlackDriver
 
@@ -25,3 +27,28 @@ def test_scripted_incident_on_slack(
     assert "Room #inc-1-checkout-latency-is-above-2s archived on slack" in [
         entry["text"] for entry in timeline
     ]
+
+
+def test_scripted_incident_on_matrix_with_a_real_synapse(
+    matrix_driver: MatrixDriver, matrix_client: TestClient, matrix_container: Container, hook: Any
+) -> None:
+    timeline = run_scripted_incident(matrix_driver, matrix_container, matrix_client, hook())
+    room = matrix_driver.room_of(1)
+    assert any("archived on matrix" in entry["text"] for entry in timeline)
+    # Read-only: the homeserver itself refuses a normal member's message now.
+    refused = matrix_driver.send(room, "one more thing", user="bob")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["errcode"] == "M_FORBIDDEN"
+    assert matrix_driver.topic(room).startswith("[closed] INC-1 SEV3 resolved")
+
+
+def test_scripted_incident_on_mattermost(
+    mattermost_driver: MattermostDriver,
+    mattermost_client: TestClient,
+    mattermost_container: Container,
+    hook: Any,
+) -> None:
+    timeline = run_scripted_incident(
+        mattermost_driver, mattermost_container, mattermost_client, hook()
+    )
+    assert any("archived on mattermost" in entry["text"] for entry in timeline)
