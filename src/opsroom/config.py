@@ -24,6 +24,7 @@ from opsroom.alert.settings import (
     RoutingConfig,
     ServiceConfig,
 )
+from opsroom.chat.discord.settings import DiscordSettings
 from opsroom.chat.slack.settings import SlackSettings
 from opsroom.errors import ConfigError
 
@@ -68,6 +69,7 @@ class ChatConfig(_Section):
     # Attempts of one outbound chat call failing with 5xx/timeouts (rate limits don't count).
     max_attempts: int = Field(default=25, ge=1, le=1000)
     slack: SlackSettings | None = None
+    discord: DiscordSettings | None = None
 
 
 class AutoDeclareRule(_Section):

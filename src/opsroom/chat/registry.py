@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from opsroom.chat.base import ChatAdapter, PlatformChannels
 from opsroom.chat.builtin.adapter import BuiltinChatAdapter
-from opsroom.chat.hub import BUILTIN, ChatHub, ChatPlatform
+from opsroom.chat.discord.client import DiscordChatAdapter
+from opsroom.chat.discord.gateway import DiscordGateway
+from opsroom.chat.discord.inbound import DiscordInbound
+from opsroom.chat.discord.settings import DiscordSettings
+from opsroom.chat.hub import BUILTIN, ChatHub, ChatPlatform, Connect, Run
 from opsroom.chat.slack.client import SlackChatAdapter
 from opsroom.chat.slack.inbound import SlackInbound
 from opsroom.chat.slack.settings import SlackSettings
@@ -40,11 +46,38 @@ def slack_platform(settings: SlackSettings) -> ChatPlatform:
     )
 
 
+def discord_platform(settings: DiscordSettings, clock: Clock) -> ChatPlatform:
+    adapter = DiscordChatAdapter(settings, clock)
+    connect: Connect | None = None
+    if settings.gateway:
+        assert settings.bot_token is not None
+        token = settings.bot_token.get_secret_value()
+
+        def connect(run: Run) -> Callable[[], None]:
+            gateway = DiscordGateway(token, adapter.gateway_url, run)
+            gateway.start()
+            return gateway.stop
+
+    return ChatPlatform(
+        name=adapter.platform,
+        adapter=lambda uow: adapter,
+        channels=PlatformChannels(
+            alerts=settings.alerts_channel, incidents=settings.incidents_channel
+        ),
+        inbound=DiscordInbound(settings),
+        invite=tuple(settings.invite),
+        connect=connect,
+    )
+
+
 def build_hub(settings: Settings, clock: Clock, extra: list[ChatPlatform] | None = None) -> ChatHub:
     """Every configured platform; `extra` adds platforms built elsewhere (tests, plugins)."""
     platforms = [builtin_platform(settings, clock)]
     slack = settings.chat.slack
     if slack is not None and slack.enabled:
         platforms.append(slack_platform(slack))
+    discord = settings.chat.discord
+    if discord is not None and discord.enabled:
+        platforms.append(discord_platform(discord, clock))
     platforms.extend(extra or [])
     return ChatHub(platforms)

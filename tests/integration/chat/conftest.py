@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,11 @@ from fastapi.testclient import TestClient
 from opsroom.api.app import create_app
 from opsroom.bootstrap import Container, bootstrap
 from opsroom.config import Settings, load_settings
+from tests.contract.discord_api import ALERTS_ID, APP_ID, GUILD_ID, INCIDENTS_ID
+from tests.contract.discord_server import BOT_TOKEN as DISCORD_BOT_TOKEN
+from tests.contract.discord_server import DiscordContractServer, running_discord
 from tests.contract.slack_server import BOT_TOKEN, SlackContractServer, running_slack
+from tests.integration.chat.discord_driver import PUBLIC_KEY, DiscordDriver
 from tests.integration.chat.slack_driver import SIGNING_SECRET, SlackDriver
 
 
@@ -60,3 +65,61 @@ def slack_driver(
     slack_client: TestClient, slack_container: Container, slack: SlackContractServer
 ) -> SlackDriver:
     return SlackDriver(slack_client, slack_container, slack)
+
+
+@pytest.fixture
+def discord() -> Iterator[DiscordContractServer]:
+    with running_discord() as server:
+        yield server
+
+
+def discord_config(server: DiscordContractServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "application_id": APP_ID,
+        "public_key": PUBLIC_KEY,
+        "bot_token": DISCORD_BOT_TOKEN,
+        "guild_id": GUILD_ID,
+        "alerts_channel": ALERTS_ID,
+        "incidents_channel": INCIDENTS_ID,
+        "api_url": server.api,
+        "timeout": 2,
+        **extra,
+    }
+
+
+@pytest.fixture
+def discord_options() -> dict[str, Any]:
+    """Overridden by tests that want other Discord settings (rooms: channel, ...)."""
+    return {}
+
+
+@pytest.fixture
+def discord_container(
+    database_url: str,
+    tmp_path: Path,
+    discord: DiscordContractServer,
+    discord_options: dict[str, Any],
+) -> Iterator[Container]:
+    settings = load_settings(
+        Path(os.devnull),
+        var_dir=str(tmp_path / "var"),
+        database={"url": database_url},
+        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
+        chat={"discord": discord_config(discord, **discord_options)},
+    )
+    built = bootstrap(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def discord_client(discord_container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(discord_container, run_worker=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def discord_driver(
+    discord_client: TestClient, discord_container: Container, discord: DiscordContractServer
+) -> DiscordDriver:
+    return DiscordDriver(discord_client, discord_container, discord)

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from opsroom.bootstrap import Container
 from tests.integration.chat.builtin_driver import BuiltinDriver
+from tests.integration.chat.discord_driver import DiscordDriver
 from tests.integration.chat.scripted import run_scripted_incident
 from tests.integration.chat.slack_driver import SlackDriver
 
@@ -23,5 +24,17 @@ def test_scripted_incident_on_slack(
 ) -> None:
     timeline = run_scripted_incident(slack_driver, slack_container, slack_client, hook())
     assert "Room #inc-1-checkout-latency-is-above-2s archived on slack" in [
+        entry["text"] for entry in timeline
+    ]
+
+
+def test_scripted_incident_on_discord(
+    discord_driver: DiscordDriver,
+    discord_client: TestClient,
+    discord_container: Container,
+    hook: Any,
+) -> None:
+    timeline = run_scripted_incident(discord_driver, discord_container, discord_client, hook())
+    assert "Room #inc-1-checkout-latency-is-above-2s archived on discord" in [
         entry["text"] for entry in timeline
     ]
