@@ -9,7 +9,6 @@ goes on the incident's timeline as a warning.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -196,8 +195,15 @@ def _archive(uow: UnitOfWork, ctx: Context, adapter: ChatAdapter, args: dict[str
     row = _room_for(uow, ctx, args)
     if row is None or row.status == ARCHIVED:
         return
-    with contextlib.suppress(ChatRoomArchivedError):  # archived by hand: what we wanted
+    try:
         adapter.archive_room(str(row.room_id))
+    except ChatRoomArchivedError:
+        pass  # archived by hand: what we wanted
+    except ChatRoomNotFoundError:
+        # Deleted on the platform: nothing is left to archive, and retrying cannot help.
+        _mark_archived(uow, ctx, row)
+        _warn(uow, ctx, row, f"The {row.platform} room #{row.name} no longer exists")
+        return
     _mark_archived(uow, ctx, row)
     where = "" if adapter.capabilities.local else f" on {row.platform}"
     _entry(uow, ctx, row, "system", f"Room #{row.name} archived{where}", "system")

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from opsroom.api.app import create_app
-from opsroom.bootstrap import Container, bootstrap
+from opsroom.bootstrap import Container, bootstrap, ensure_channels
 from opsroom.config import Settings, load_settings
 from tests.contract.discord_api import ALERTS_ID, APP_ID, GUILD_ID, INCIDENTS_ID
 from tests.contract.discord_server import BOT_TOKEN as DISCORD_BOT_TOKEN
@@ -108,6 +108,7 @@ def discord_container(
         chat={"discord": discord_config(discord, **discord_options)},
     )
     built = bootstrap(settings)
+    ensure_channels(built)
     yield built
     built.close()
 

@@ -4,8 +4,9 @@ Everything is escaped: Discord markdown (`*_~` and friends, headings, quotes, ma
 gets a backslash, `<` gets one too so `<@id>`, `<@&role>`, `<#channel>` and `<t:...>` show
 as text, and broadcast words are broken. `allowed_mentions: {"parse": []}` on every message
 means that even a mention that slipped through notifies nobody. Limits (discord.com/
-developers/docs/resources/message#create-message and #embed-object-embed-limits): content 2000 characters; embed description 4096, 25 fields of 256/1024, footer 2048, all
-embeds together 6000; 5 buttons in a row, 5 rows; button label 80, custom_id 100.
+developers/docs/resources/message#create-message and #embed-object-embed-limits): content
+2000 characters; embed description 4096, 25 fields of 256/1024, footer 2048, all embeds
+together 6000; 5 buttons in a row, 5 rows; button label 80, custom_id 100.
 """
 
 from __future__ import annotations
