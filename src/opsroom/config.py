@@ -26,6 +26,7 @@ from opsroom.alert.settings import (
 )
 from opsroom.chat.discord.settings import DiscordSettings
 from opsroom.chat.slack.settings import SlackSettings
+from opsroom.chat.teams.settings import TeamsSettings
 from opsroom.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "opsroom.yaml"
@@ -70,6 +71,7 @@ class ChatConfig(_Section):
     max_attempts: int = Field(default=25, ge=1, le=1000)
     slack: SlackSettings | None = None
     discord: DiscordSettings | None = None
+    teams: TeamsSettings | None = None
 
 
 class AutoDeclareRule(_Section):

@@ -46,7 +46,8 @@ async def chat_inbound(
         query=dict(request.query_params),
         received_at=container.ctx.clock.now(),
     )
-    inbound.verify(inbound_request)
+    # In a thread: some platforms fetch signing keys now and then (Teams' JWKS).
+    await run_in_threadpool(inbound.verify, inbound_request)
     answer, outcomes = await run_in_threadpool(_run, container, inbound, inbound_request)
     response = _response(answer.reply)
     if isinstance(inbound, FormOpener) and any(outcome.form for outcome in outcomes):

@@ -14,6 +14,9 @@ from opsroom.chat.hub import BUILTIN, ChatHub, ChatPlatform, Connect, Run
 from opsroom.chat.slack.client import SlackChatAdapter
 from opsroom.chat.slack.inbound import SlackInbound
 from opsroom.chat.slack.settings import SlackSettings
+from opsroom.chat.teams.client import TeamsChatAdapter
+from opsroom.chat.teams.inbound import TeamsInbound
+from opsroom.chat.teams.settings import TeamsSettings
 from opsroom.clock import Clock
 from opsroom.config import Settings
 from opsroom.db.uow import UnitOfWork
@@ -70,6 +73,19 @@ def discord_platform(settings: DiscordSettings, clock: Clock) -> ChatPlatform:
     )
 
 
+def teams_platform(settings: TeamsSettings, clock: Clock) -> ChatPlatform:
+    adapter = TeamsChatAdapter(settings, clock)
+    return ChatPlatform(
+        name=adapter.platform,
+        adapter=lambda uow: adapter,
+        channels=PlatformChannels(
+            alerts=settings.alerts_channel if settings.bot else None,
+            incidents=settings.incidents_channel if settings.bot else None,
+        ),
+        inbound=TeamsInbound(settings, clock, adapter.http),
+    )
+
+
 def build_hub(settings: Settings, clock: Clock, extra: list[ChatPlatform] | None = None) -> ChatHub:
     """Every configured platform; `extra` adds platforms built elsewhere (tests, plugins)."""
     platforms = [builtin_platform(settings, clock)]
@@ -79,5 +95,8 @@ def build_hub(settings: Settings, clock: Clock, extra: list[ChatPlatform] | None
     discord = settings.chat.discord
     if discord is not None and discord.enabled:
         platforms.append(discord_platform(discord, clock))
+    teams = settings.chat.teams
+    if teams is not None and teams.enabled:
+        platforms.append(teams_platform(teams, clock))
     platforms.extend(extra or [])
     return ChatHub(platforms)

@@ -1,1 +1,1 @@
-"""Microsoft Teams: Bot Framework activities, the connector REST API, Graph channels, and the outgoing webhook."""
+"""Microsoft Teams: Bot Framework activities, the connector API, Graph, outgoing webhooks."""
