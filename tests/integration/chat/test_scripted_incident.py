@@ -11,6 +11,7 @@ from tests.integration.chat.builtin_driver import BuiltinDriver
 from tests.integration.chat.discord_driver import DiscordDriver
 from tests.integration.chat.scripted import run_scripted_incident
 from tests.integration.chat.slack_driver import SlackDriver
+from tests.integration.chat.teams_driver import TeamsDriver
 
 
 def test_scripted_incident_on_the_builtin_chat(
@@ -36,5 +37,14 @@ def test_scripted_incident_on_discord(
 ) -> None:
     timeline = run_scripted_incident(discord_driver, discord_container, discord_client, hook())
     assert "Room #inc-1-checkout-latency-is-above-2s archived on discord" in [
+        entry["text"] for entry in timeline
+    ]
+
+
+def test_scripted_incident_on_teams(
+    teams_driver: TeamsDriver, teams_client: TestClient, teams_container: Container, hook: Any
+) -> None:
+    timeline = run_scripted_incident(teams_driver, teams_container, teams_client, hook())
+    assert "Room #inc-1-checkout-latency-is-above-2s archived on teams" in [
         entry["text"] for entry in timeline
     ]
