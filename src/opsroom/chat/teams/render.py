@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from opsroom.chat.escape import WORD_JOINER, break_broadcasts
-from opsroom.chat.limits import Limits
+from opsroom.chat.limits import Limits, fit
 from opsroom.chat.message import Button, Message, more, plain_text
 
 TEAMS_LIMITS = Limits(
@@ -89,12 +90,28 @@ def card(message: Message) -> dict[str, Any]:
 
 
 def activity(message: Message) -> dict[str, Any]:
-    """A message activity carrying the card, with a plain `summary` for notifications."""
-    return {
-        "type": "message",
-        "summary": plain_text(message.with_changes(lines=(), more_lines=0))[:200],
-        "attachments": [{"contentType": CARD, "content": card(message)}],
-    }
+    """A message activity carrying the card, with a plain `summary` for notifications.
+
+    The limits count characters; Teams counts UTF-16 bytes, so text of emoji can still be
+    too big: then the message is fitted again to halved limits until the card fits (lists
+    still end in "... and N more")."""
+    limits = TEAMS_LIMITS
+    for _ in range(8):
+        payload = {
+            "type": "message",
+            "summary": plain_text(message.with_changes(lines=(), more_lines=0))[:200],
+            "attachments": [{"contentType": CARD, "content": card(message)}],
+        }
+        if card_size(payload) <= CARD_BYTES:
+            break
+        limits = _halved(limits)
+        message = fit(message, limits, escape_card)
+    return payload
+
+
+def _halved(limits: Limits) -> Limits:
+    sizes = ("text", "body", "lines_text", "field_value", "context")
+    return replace(limits, **{name: max(40, getattr(limits, name) // 2) for name in sizes})
 
 
 def card_size(payload: dict[str, Any]) -> int:
