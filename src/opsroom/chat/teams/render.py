@@ -99,7 +99,7 @@ def activity(message: Message) -> dict[str, Any]:
     for _ in range(8):
         payload = {
             "type": "message",
-            "summary": plain_text(message.with_changes(lines=(), more_lines=0))[:200],
+            "summary": escape_card(plain_text(message.with_changes(lines=(), more_lines=0)))[:200],
             "attachments": [{"contentType": CARD, "content": card(message)}],
         }
         if card_size(payload) <= CARD_BYTES:
