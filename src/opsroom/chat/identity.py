@@ -20,6 +20,9 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 def user_for(uow: UnitOfWork, ctx: Context, person: Person) -> UserRow:
     """The opsroom user of `person`; created on first contact, display name kept current."""
     identity = uow.chat.identity(person.platform, person.user_id)
+    if identity is None:
+        uow.chat.lock_new_identities()
+        identity = uow.chat.identity(person.platform, person.user_id)
     now = ctx.clock.now()
     if identity is not None:
         identity.seen_at = now

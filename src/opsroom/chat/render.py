@@ -129,12 +129,13 @@ def incident_fields(incident: IncidentRow) -> tuple[Field, ...]:
     )
 
 
-def timeline(entries: Sequence[TimelineEntryRow], limit: int = 50) -> str:
-    shown = entries[-limit:]
+def timeline(entries: Sequence[TimelineEntryRow], total: int | None = None) -> str:
+    """The newest entries (as given), saying how many earlier ones are not shown."""
     lines = [
         f"{entry.at:%Y-%m-%d %H:%M:%S} [{entry.kind}] {entry.actor}: {entry.text}"
-        for entry in shown
+        for entry in entries
     ]
-    if len(entries) > limit:
-        lines.insert(0, f"... {len(entries) - limit} earlier entries")
+    earlier = (total or len(entries)) - len(entries)
+    if earlier > 0:
+        lines.insert(0, f"... {earlier} earlier entries")
     return "Timeline:\n" + "\n".join(lines) if lines else "The timeline is empty."

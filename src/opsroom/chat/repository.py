@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opsroom.chat.tables import ChatDeliveryRow, ChatIdentityRow, ChatRoomRow
+
+NEW_IDENTITY_LOCK = 72000005
 
 
 class ChatRepository:
@@ -67,6 +69,12 @@ class ChatRepository:
     def identities_of_user(self, user_id: int) -> list[ChatIdentityRow]:
         query = select(ChatIdentityRow).where(ChatIdentityRow.user_id == user_id)
         return list(self._session.scalars(query.order_by(ChatIdentityRow.id)))
+
+    def lock_new_identities(self) -> None:
+        """Serialize first contacts on PostgreSQL (SQLite's BEGIN IMMEDIATE already does), so
+        two requests from a new person, or two new people of one name, never both insert."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_advisory_xact_lock(NEW_IDENTITY_LOCK)))
 
     def add_identity(self, identity: ChatIdentityRow) -> ChatIdentityRow:
         self._session.add(identity)

@@ -16,6 +16,7 @@ from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.incident.model import room_name
 from opsroom.incident.tables import IncidentRow
+from opsroom.user.tables import UserRow
 
 
 def open_rooms(
@@ -104,6 +105,28 @@ def announce(
             continue
         text = message(platform.name) if callable(message) else message
         outbox.post(uow, ctx, platform.name, text, channel=room)
+
+
+def send_direct(
+    uow: UnitOfWork,
+    ctx: Context,
+    user: UserRow,
+    message: Message,
+    *,
+    platforms: list[str] | None = None,
+) -> list[str]:
+    """A direct message to a person on every platform (or those named) where opsroom knows
+    them and which has direct messages; returns the platforms it went to (for paging)."""
+    sent = []
+    for identity in uow.chat.identities_of_user(user.id):
+        if identity.platform not in ctx.chat or (platforms and identity.platform not in platforms):
+            continue
+        platform = ctx.chat.get(identity.platform)
+        if not platform.adapter(uow).capabilities.direct_messages:
+            continue
+        outbox.post(uow, ctx, platform.name, message, direct=identity.platform_user_id)
+        sent.append(platform.name)
+    return sent
 
 
 def room_names(uow: UnitOfWork, incident: IncidentRow) -> dict[str, str]:

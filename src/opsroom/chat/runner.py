@@ -24,6 +24,7 @@ from opsroom.incident.tables import IncidentRow
 _GROUP_REF = re.compile(r"^group:(\d+)(?:\s+(.*))?$", re.DOTALL)
 # What a `viewer` may run; everything else changes an incident and needs `responder`.
 READ_ONLY = (cmd.Help, cmd.ShowTimeline)
+TIMELINE_SHOWN = 50
 
 
 def run_command_text(
@@ -106,7 +107,8 @@ def run_in_incident(
         case cmd.Resolve(summary=summary):
             return incidents.resolve(uow, ctx, incident, actor, summary)
         case cmd.ShowTimeline():
-            return render.timeline(uow.incidents.timeline(incident.id))
+            entries, total = uow.incidents.timeline_tail(incident.id, TIMELINE_SHOWN)
+            return render.timeline(entries, total)
     raise CommandError(f"`/inc {cmd.command_name(command)}` is not available here")
 
 

@@ -119,7 +119,11 @@ def _command(
 
 def _incident_of_room(uow: UnitOfWork, platform: str, room_id: str) -> IncidentRow | None:
     row = uow.chat.room_by_platform_id(platform, room_id)
-    return uow.incidents.get(row.incident_id) if row is not None else None
+    if row is None:
+        return None
+    incident = uow.incidents.get(row.incident_id)
+    # Locked like the built-in chat's rooms: concurrent commands on one incident serialize.
+    return uow.incidents.by_number(incident.number, for_update=True) if incident else None
 
 
 def _with_names(

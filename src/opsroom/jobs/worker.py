@@ -20,13 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork, UnitOfWorkFactory
 from opsroom.errors import RetryLaterError
+from opsroom.jobs.phased import PhasedHandler
 from opsroom.jobs.repository import RUNNING
-from opsroom.jobs.tables import DEFAULT_QUEUE
+from opsroom.jobs.tables import DEFAULT_QUEUE, JobRow
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
 
-Handler = Callable[[UnitOfWork, Context, dict[str, Any]], None]
+Handler = Callable[[UnitOfWork, Context, dict[str, Any]], None] | PhasedHandler
 
 
 def worker_name() -> str:
@@ -82,18 +83,56 @@ class Worker:
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {kind!r}")
-            with self._uow() as uow:
-                job = uow.jobs.get_for_update(job_id)
-                if job is None or job.status != RUNNING or job.locked_by != self.name:
-                    return  # our lease ran out and another worker holds the job now
-                handler(uow, self._ctx, payload)
-                uow.jobs.mark_done(job, self._ctx.clock.now())
-                uow.commit()
+            if isinstance(handler, PhasedHandler):
+                if not self._run_phased(job_id, handler, payload):
+                    return
+            else:
+                with self._uow() as uow:
+                    job = self._held(uow, job_id)
+                    if job is None:
+                        return
+                    handler(uow, self._ctx, payload)
+                    uow.jobs.mark_done(job, self._ctx.clock.now())
+                    uow.commit()
             self._ctx.metrics.jobs_processed.labels(kind=kind, outcome="done").inc()
         except RetryLaterError as exc:
             self._later(job_id, kind, exc)
         except Exception as exc:  # noqa: BLE001 - one failing job must never stop the worker
             self._fail(job_id, kind, exc)
+
+    def _held(self, uow: UnitOfWork, job_id: int) -> JobRow | None:
+        """The job, locked, if this worker still holds its lease."""
+        job = uow.jobs.get_for_update(job_id)
+        if job is None or job.status != RUNNING or job.locked_by != self.name:
+            return None  # our lease ran out and another worker holds the job now
+        return job
+
+    def _run_phased(self, job_id: int, handler: PhasedHandler, payload: dict[str, Any]) -> bool:
+        """prepare (transaction) -> call (none) -> finish (transaction); False if not ours."""
+        with self._uow() as uow:
+            job = self._held(uow, job_id)
+            if job is None:
+                return False
+            prepared = handler.prepare(uow, self._ctx, payload)
+            if prepared is None:
+                uow.jobs.mark_done(job, self._ctx.clock.now())
+            uow.commit()
+        if prepared is None:
+            return True
+        result = handler.call(self._ctx, prepared)
+        with self._uow() as uow:
+            job = self._held(uow, job_id)
+            if job is None:
+                return False
+            again = handler.finish(uow, self._ctx, prepared, result)
+            now = self._ctx.clock.now()
+            if again is None:
+                uow.jobs.mark_done(job, now)
+            else:
+                due = now + timedelta(seconds=again.after)
+                uow.jobs.reschedule(job, due, again.reason, count_attempt=again.count_attempt)
+            uow.commit()
+        return True
 
     def _later(self, job_id: int, kind: str, exc: RetryLaterError) -> None:
         now = self._ctx.clock.now()

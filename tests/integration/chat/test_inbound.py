@@ -148,3 +148,22 @@ def test_buttons_acknowledge_and_resolve(container: Container, fake: FakeChatAda
     assert not again.ok
     container.worker().drain()
     assert all(r.archived for r in fake.rooms.values())
+
+
+def test_first_contacts_at_the_same_moment_make_one_user(
+    container: Container, fake: FakeChatAdapter
+) -> None:
+    """Two requests from a new person racing (and a namesake): no duplicate, no error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [Person("fake", "U7", "dana"), Person("fake", "U8", "dana")] * 4
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(
+            pool.map(lambda p: run(container, CommandInvoked(p, "C-ALERTS", "/inc help")), people)
+        )
+    assert all(outcome[0].ok for outcome in outcomes)
+    with container.uow() as uow:
+        first, second = uow.chat.identity("fake", "U7"), uow.chat.identity("fake", "U8")
+        assert first is not None and second is not None
+        names = {uow.users.get(i.user_id).name for i in (first, second)}  # type: ignore[union-attr]
+    assert names == {"dana", "dana-fake"}

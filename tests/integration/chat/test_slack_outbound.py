@@ -212,3 +212,22 @@ def test_a_wrong_token_fails_the_job_visibly(
     slack_container.worker(queues=["chat.slack"]).run_once()
     [create] = [j for j in slack_jobs(slack_container) if j.payload["op"] == "create_room"]
     assert "invalid_auth" in (create.last_error or "")
+
+
+def test_direct_message_opens_a_dm_with_the_persons_slack_id(
+    slack_driver: SlackDriver, slack: SlackContractServer
+) -> None:
+    from opsroom.chat.message import plain
+    from opsroom.chat.rooms import send_direct
+
+    slack_driver.command("C0ALERTS", "/inc help", user="carol")  # carol is known from Slack
+    container = slack_driver.container
+    with container.uow() as uow:
+        carol = uow.users.get_by_name("carol")
+        assert carol is not None
+        assert send_direct(uow, container.ctx, carol, plain("You are paged for INC-9")) == ["slack"]
+        uow.commit()
+    container.worker().drain()
+    [opened] = slack.ok_calls("conversations.open")
+    assert opened.params["users"] == "U0CAROL"
+    assert slack.messages("DU0CAROL") == ["You are paged for INC-9"]
