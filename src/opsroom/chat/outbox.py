@@ -39,8 +39,21 @@ def submit(uow: UnitOfWork, ctx: Context, platform: str, op: str, **args: Any) -
         now=ctx.clock.now(),
         queue=chosen.queue,
         max_attempts=ctx.settings.chat.max_attempts,
+        key=_order_key(args),
     )
     ctx.wake_worker()
+
+
+def _order_key(args: dict[str, Any]) -> str | None:
+    """Calls about one room or channel happen in the order they were made: a message held
+    back by a rate limit is not overtaken by the next one, nor by the room's archiving."""
+    if "room" in args:
+        return f"room:{args['room']}"
+    if "channel" in args:
+        return f"channel:{args['channel']}"
+    if "direct" in args:
+        return f"direct:{args['direct']}"
+    return None
 
 
 def post(uow: UnitOfWork, ctx: Context, platform: str, message: Message, **target: Any) -> None:

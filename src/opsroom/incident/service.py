@@ -93,15 +93,24 @@ def declare_incident(
         f"Declared {incident_ref(number)} {severity_label(severity).upper()}: {title}",
         {"severity": severity, "groups": [g.id for g in groups], "trigger": trigger},
     )
+    _open_rooms(uow, ctx, incident, groups, invite)
+    ctx.metrics.incidents_declared.labels(trigger=trigger).inc()
+    log.info("incident.declared", incident=number, severity=severity, trigger=trigger)
+    return incident
+
+
+def _open_rooms(
+    uow: UnitOfWork,
+    ctx: Context,
+    incident: IncidentRow,
+    groups: list[Any],
+    invite: dict[str, list[str]] | None,
+) -> None:
+    """A room on every platform with the summary, then the announcement naming each room."""
     alerts = [alert for group in groups for alert in uow.alerts.alerts_in_group(group.id)]
-    rooms.open_rooms(
-        uow,
-        ctx,
-        incident,
-        topic=render.incident_topic(incident),
-        summary=render.incident_summary(incident, groups, alerts),
-        invite=invite,
-    )
+    summary = render.incident_summary(incident, groups, alerts)
+    topic = render.incident_topic(incident)
+    rooms.open_rooms(uow, ctx, incident, topic=topic, summary=summary, invite=invite)
     names = rooms.room_names(uow, incident)
     rooms.announce(
         uow,
@@ -109,9 +118,6 @@ def declare_incident(
         "incidents",
         lambda platform: render.incident_announcement(incident, names.get(platform)),
     )
-    ctx.metrics.incidents_declared.labels(trigger=trigger).inc()
-    log.info("incident.declared", incident=number, severity=severity, trigger=trigger)
-    return incident
 
 
 def _link_groups(uow: UnitOfWork, incident: IncidentRow, group_ids: list[int]) -> list[Any]:

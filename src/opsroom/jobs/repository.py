@@ -27,10 +27,12 @@ class JobRepository:
         due_at: datetime | None = None,
         max_attempts: int = 8,
         queue: str = DEFAULT_QUEUE,
+        key: str | None = None,
     ) -> JobRow:
         job = JobRow(
             kind=kind,
             queue=queue,
+            key=key,
             payload=payload,
             status=QUEUED,
             due_at=due_at or now,
@@ -98,6 +100,22 @@ class JobRepository:
         job.status, job.due_at = QUEUED, due_at
         if not count_attempt:
             job.attempts = max(0, job.attempts - 1)
+
+    def earlier_unfinished(self, job: JobRow) -> JobRow | None:
+        """The oldest job of the same queue and key enqueued before `job` and not finished."""
+        if job.key is None:
+            return None
+        return self._session.scalar(
+            select(JobRow)
+            .where(
+                JobRow.queue == job.queue,
+                JobRow.key == job.key,
+                JobRow.id < job.id,
+                JobRow.status.in_([QUEUED, RUNNING]),
+            )
+            .order_by(JobRow.id)
+            .limit(1)
+        )
 
     def wake(self, queue: str, reason: str, now: datetime) -> int:
         """Make queued jobs of `queue` rescheduled for `reason` due now (what they waited

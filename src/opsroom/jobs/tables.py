@@ -18,6 +18,7 @@ class JobRow(Base):
     __table_args__ = (
         Index("ix_jobs_status_due_at", "status", "due_at"),
         Index("ix_jobs_queue_status_due_at", "queue", "status", "due_at"),
+        Index("ix_jobs_queue_key_id", "queue", "key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,6 +26,8 @@ class JobRow(Base):
     # A lane of its own per chat platform, so a slow or rate-limited platform never delays
     # the `default` queue (paging, escalation, announcements' bookkeeping).
     queue: Mapped[str] = mapped_column(String(40), default=DEFAULT_QUEUE, server_default="default")
+    # Jobs of one queue with the same key run in the order they were enqueued (one chat room).
+    key: Mapped[str | None] = mapped_column(String(120))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -27,6 +27,8 @@ from opsroom.logging import get_logger
 
 log = get_logger(__name__)
 
+KEY_ORDER_GAP = timedelta(seconds=1)
+
 Handler = Callable[[UnitOfWork, Context, dict[str, Any]], None] | PhasedHandler
 
 
@@ -101,10 +103,21 @@ class Worker:
             self._fail(job_id, kind, exc)
 
     def _held(self, uow: UnitOfWork, job_id: int) -> JobRow | None:
-        """The job, locked, if this worker still holds its lease."""
+        """The job, locked, if this worker still holds its lease and no earlier job of its
+        key is unfinished (then it is rescheduled after that one, costing no attempt)."""
         job = uow.jobs.get_for_update(job_id)
         if job is None or job.status != RUNNING or job.locked_by != self.name:
             return None  # our lease ran out and another worker holds the job now
+        earlier = uow.jobs.earlier_unfinished(job)
+        if earlier is not None:
+            now = self._ctx.clock.now()
+            # Queued: run right after it (claims go by due time, then id). Running elsewhere:
+            # look again in a moment.
+            due = now + KEY_ORDER_GAP if earlier.status == RUNNING else max(now, earlier.due_at)
+            reason = f"after job {earlier.id} ({job.key})"
+            uow.jobs.reschedule(job, due, reason, count_attempt=False)
+            uow.commit()
+            return None
         return job
 
     def _run_phased(self, job_id: int, handler: PhasedHandler, payload: dict[str, Any]) -> bool:

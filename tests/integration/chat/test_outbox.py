@@ -212,3 +212,28 @@ def test_chat_back_pressure_never_delays_the_default_queue(
     assert default_lane.run_once() == 1
     assert pages == [1]
     assert fake.calls == []
+
+
+def test_calls_for_one_room_keep_their_order_through_a_rate_limit(
+    container: Container, fake: FakeChatAdapter
+) -> None:
+    """The closing message held back by a 429 is not overtaken by the archiving."""
+    number = declare(container)
+    drain_chat(container)
+    with container.uow() as uow:
+        incident = uow.incidents.by_number(number)
+        assert incident is not None
+        resolve(uow, container.ctx, incident, ALICE, "rolled back")
+        uow.commit()
+    fake.fail_next("set_topic", ChatRateLimitedError("slow down", retry_after=30))
+    drain_chat(container)
+    [room] = fake.rooms.values()
+    assert not room.archived
+    assert fake.calls.count("archive_room") == 0
+    clock(container).advance(timedelta(seconds=31))
+    drain_chat(container)
+    assert room.archived
+    assert room.messages[-1].startswith("INC-1 resolved: Payments API returns 502")
+    assert fake.calls[-3:] == ["set_topic", "post", "archive_room"]
+    with container.uow() as uow:
+        assert [e for e in uow.incidents.timeline(1) if e.kind == "warning"] == []

@@ -213,3 +213,16 @@ def test_buttons_answer_at_once_and_reply_through_response_url(
     slack_driver.container.worker().drain()
     assert slack.workspace.channels[room].is_archived
     assert slack.responses[-1]["text"] == "bob resolved INC-1"
+
+
+def test_declare_without_a_title_opens_the_form(
+    slack_driver: SlackDriver, slack: SlackContractServer
+) -> None:
+    response = slack_driver.slash("C0INCIDENTS", "declare", "alice", trigger="T.2")
+    assert response.status_code == 200
+    assert response.content == b""
+    [view] = slack.workspace.views
+    assert view["title"]["text"] == "Declare an incident"
+    assert "initial_value" not in view["blocks"][0]["element"]
+    with slack_driver.container.uow() as uow:
+        assert uow.incidents.by_number(1) is None

@@ -231,3 +231,32 @@ def test_direct_message_opens_a_dm_with_the_persons_slack_id(
     [opened] = slack.ok_calls("conversations.open")
     assert opened.params["users"] == "U0CAROL"
     assert slack.messages("DU0CAROL") == ["You are paged for INC-9"]
+
+
+def test_injected_platform_answers_are_handled_like_real_ones(
+    slack_client: object, slack_container: Container, slack: SlackContractServer
+) -> None:
+    slack.inject("conversations.create", "name_taken")
+    slack.inject("conversations.setTopic", "channel_not_found")
+    declare(slack_container)
+    drain(slack_container)
+    created = [c.params["name"] for c in slack.ok_calls("conversations.create")]
+    assert created == ["inc-1-checkout-is-slow-2"]
+    with slack_container.uow() as uow:
+        texts = [e.text for e in uow.incidents.timeline(1) if e.kind == "warning"]
+    assert texts == ["The slack room #inc-1-checkout-is-slow-2 no longer exists"]
+    slack.inject("chat.postMessage", "is_archived")
+    with slack_container.uow() as uow:
+        from opsroom.chat.message import plain
+        from opsroom.chat.rooms import post_to_rooms
+
+        incident = uow.incidents.by_number(1)
+        assert incident is not None
+        post_to_rooms(uow, slack_container.ctx, incident, plain("status update"), skip="builtin")
+        uow.commit()
+    drain(slack_container)
+    with slack_container.uow() as uow:
+        row = uow.chat.room_on(1, "slack")
+        warnings = [e.text for e in uow.incidents.timeline(1) if e.kind == "warning"]
+    assert row is not None and row.status == "archived"
+    assert warnings[-1].startswith("Not posted to slack #inc-1-checkout-is-slow-2")

@@ -62,7 +62,10 @@ class SlackInbound:
 
     def parse(self, request: InboundRequest) -> InboundParse:
         if request.endpoint == "commands":
-            return InboundParse(events=(command_event(_form(request.body)),))
+            form = _form(request.body)
+            if form.get("ssl_check") == "1":  # Slack checking the certificate of the URL
+                return InboundParse(reply=InboundReply(200))
+            return InboundParse(events=(command_event(form),))
         if request.endpoint == "events":
             return parse_events(_json(request.body))
         payload = _form(request.body).get("payload")

@@ -25,12 +25,13 @@ def declare_view(form: DeclareForm) -> dict[str, Any]:
     }
     if severity:
         select["initial_option"] = _option(*severity)
-    title_input = {
+    title_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "title",
         "max_length": 500,
-        "initial_value": form.title[:500],
     }
+    if form.title:
+        title_input["initial_value"] = form.title[:500]
     metadata = {"group_id": form.group_id, "room_id": form.room_id}
     return {
         "type": "modal",

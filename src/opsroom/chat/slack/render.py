@@ -28,7 +28,6 @@ SLACK_LIMITS = Limits(
     room_name=80,
     topic=250,
 )
-_COLORS = {"critical": "#d40e0d", "warning": "#e8a723", "good": "#2eb67d", "info": "#1d9bd1"}
 _STYLES = {"primary": "primary", "danger": "danger"}
 
 
@@ -64,8 +63,9 @@ def blocks(message: Message) -> list[dict[str, Any]]:
 
 
 def payload(message: Message) -> dict[str, Any]:
-    """`text` (notifications, screen readers) and `blocks` for chat.postMessage and friends."""
-    return {"text": plain_text(message, escape)[:3000], "blocks": blocks(message)}
+    """`text` (notifications, screen readers; within Slack's 40,000 characters once fitted) and
+    `blocks` for chat.postMessage and friends."""
+    return {"text": plain_text(message, escape), "blocks": blocks(message)}
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -82,7 +82,3 @@ def _button(button: Button) -> dict[str, Any]:
     if button.style in _STYLES:
         element["style"] = _STYLES[button.style]
     return element
-
-
-def color(message: Message) -> str:
-    return _COLORS.get(message.level, _COLORS["info"])
