@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
 from opsroom.chat.gateway import open_forms, run_parsed
-from opsroom.chat.inbound import Answer, FormOpener, InboundOutcome, InboundParse
+from opsroom.chat.inbound import (
+    Answer,
+    ChatInbound,
+    FormOpener,
+    InboundOutcome,
+    InboundParse,
+)
 from opsroom.chat.outbox import DELIVER, run_delivery
 from opsroom.chat.poller import POLL, ensure_polling, run_poll
 from opsroom.chat.registry import build_hub
@@ -149,6 +155,24 @@ def start_socket_mode(container: Container) -> list[Callable[[], None]]:
     runner = SlackSocketMode(slack, run, after)
     runner.start()
     return [runner.stop]
+
+
+def start_connections(container: Container) -> list[Callable[[], None]]:
+    """Open every platform's long-lived inbound connection (Discord's Gateway); returns how
+    to close them. Events arrive as they would over HTTP and run through the same gateway."""
+    closers = []
+    for platform in container.ctx.chat:
+        inbound = platform.inbound
+        if platform.connect is None or inbound is None:
+            continue
+
+        def run(
+            parsed: InboundParse, inbound: ChatInbound = inbound
+        ) -> tuple[Answer, list[InboundOutcome]]:
+            return run_parsed(container.uow, container.ctx, inbound, parsed)
+
+        closers.append(platform.connect(run))
+    return closers
 
 
 def _secret_key(settings: Settings) -> str:

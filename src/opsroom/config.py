@@ -24,9 +24,11 @@ from opsroom.alert.settings import (
     RoutingConfig,
     ServiceConfig,
 )
+from opsroom.chat.discord.settings import DiscordSettings
 from opsroom.chat.matrix.settings import MatrixSettings
 from opsroom.chat.mattermost.settings import MattermostSettings
 from opsroom.chat.slack.settings import SlackSettings
+from opsroom.chat.teams.settings import TeamsSettings
 from opsroom.errors import ConfigError
 from opsroom.oncall.settings import ScheduleConfig, ScheduleName
 
@@ -73,6 +75,8 @@ class ChatConfig(_Section):
     slack: SlackSettings | None = None
     matrix: MatrixSettings | None = None
     mattermost: MattermostSettings | None = None
+    discord: DiscordSettings | None = None
+    teams: TeamsSettings | None = None
 
 
 class AutoDeclareRule(_Section):

@@ -15,7 +15,7 @@ from opsroom.alert import silence_routes
 from opsroom.api import chat, hooks, system
 from opsroom.api.errors import install_error_handlers
 from opsroom.api.ratelimit import HookLimiter
-from opsroom.bootstrap import Container, ensure_channels, start_socket_mode
+from opsroom.bootstrap import Container, ensure_channels, start_connections, start_socket_mode
 from opsroom.chat.builtin import routes as chat_routes
 from opsroom.incident import routes as incident_routes
 from opsroom.oncall import calendar_routes as oncall_calendar_routes
@@ -32,7 +32,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_channels(container)
-        closers = start_socket_mode(container)
+        closers = start_socket_mode(container) + start_connections(container)
         stop = threading.Event()
         threads = []
         if with_worker:

@@ -49,7 +49,8 @@ async def chat_inbound(
         received_at=container.ctx.clock.now(),
         method=request.method,
     )
-    inbound.verify(inbound_request)
+    # In a thread: some platforms fetch signing keys now and then (Teams' JWKS).
+    await run_in_threadpool(inbound.verify, inbound_request)
     answer, outcomes = await run_in_threadpool(_run, container, inbound, inbound_request)
     response = _response(answer.reply)
     if isinstance(inbound, FormOpener) and any(outcome.form for outcome in outcomes):

@@ -21,6 +21,8 @@ class Capabilities:
     # Calls change opsroom's own database in the caller's transaction (the built-in chat):
     # there is nothing remote to retry, so they bypass the outbox.
     local: bool = False
+    # False for a platform that only answers commands (Teams' outgoing webhook): no rooms.
+    rooms: bool = True
     threads: bool = False
     buttons: bool = False
     modals: bool = False

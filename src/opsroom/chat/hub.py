@@ -10,8 +10,13 @@ from opsroom.chat.base import ChatAdapter, PlatformChannels
 from opsroom.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from opsroom.chat.inbound import ChatInbound
+    from opsroom.chat.inbound import Answer, ChatInbound, InboundOutcome, InboundParse
     from opsroom.db.uow import UnitOfWork
+
+# Runs one parsed inbound request; Connect opens a long-lived inbound connection (e.g.
+# Discord's Gateway) that hands each event to `run`, and returns how to close it.
+Run = Callable[["InboundParse"], tuple["Answer", list["InboundOutcome"]]]
+Connect = Callable[[Run], Callable[[], None]]
 
 BUILTIN = "builtin"
 
@@ -31,6 +36,7 @@ class ChatPlatform:
     invite: tuple[str, ...] = ()
     # Local platforms (the built-in chat) write in the caller's transaction: no outbox.
     local: bool = False
+    connect: Connect | None = None
 
     @property
     def queue(self) -> str:

@@ -31,6 +31,8 @@ def open_rooms(
     """A room per platform (names valid and unique there), its topic, the summary, invites."""
     rows = []
     for platform in ctx.chat:
+        if not platform.adapter(uow).capabilities.rooms:
+            continue
         name = _name_for(uow, ctx, platform, incident)
         row = uow.chat.add_room(
             ChatRoomRow(

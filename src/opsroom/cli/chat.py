@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from opsroom.chat.discord.client import DiscordChatAdapter
 from opsroom.chat.identity import link
 from opsroom.chat.inbound import Person
 from opsroom.cli.common import console, container, err_console
@@ -46,3 +47,22 @@ def chat_link(
         link(uow, built.ctx, Person(platform, platform_id), row)
         uow.commit()
     console.print(f"{platform} user {platform_id} is now [bold]{user}[/bold]")
+
+
+@chat_app.command("register-commands")
+def chat_register_commands(
+    platform: Annotated[str, typer.Option(help="Platform slug: discord.")] = "discord",
+) -> None:
+    """Register the `/inc` slash command with the platform (Discord: for the configured
+    server, applied at once). Run it after setting the platform up and after upgrades."""
+    with container(check_schema=False) as built:
+        if platform not in built.ctx.chat:
+            err_console.print(f"[red]error:[/red] chat platform {platform!r} is not configured")
+            raise typer.Exit(2)
+        adapter = built.ctx.chat.get(platform).adapter(None)  # type: ignore[arg-type]
+        if not isinstance(adapter, DiscordChatAdapter):
+            err_console.print(f"[red]error:[/red] {platform} has no slash commands to register")
+            raise typer.Exit(2)
+        commands = adapter.register_commands()
+    names = ", ".join("/" + str(command.get("name")) for command in commands)
+    console.print(f"registered {names} on {platform}")

@@ -7,13 +7,17 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from opsroom.api.app import create_app
-from opsroom.bootstrap import Container, bootstrap
+from opsroom.bootstrap import Container, bootstrap, ensure_channels
 from opsroom.config import Settings, load_settings
+from tests.contract.discord_api import ALERTS_ID, APP_ID, GUILD_ID, INCIDENTS_ID
+from tests.contract.discord_server import BOT_TOKEN as DISCORD_BOT_TOKEN
+from tests.contract.discord_server import DiscordContractServer, running_discord
 from tests.contract.mattermost_api import TEAM_ID
 from tests.contract.mattermost_server import (
     BOT_TOKEN as MATTERMOST_TOKEN,
@@ -23,10 +27,18 @@ from tests.contract.mattermost_server import (
     running_mattermost,
 )
 from tests.contract.slack_server import BOT_TOKEN, SlackContractServer, running_slack
+from tests.contract.teams_api import ALERTS as TEAMS_ALERTS
+from tests.contract.teams_api import APP_ID as TEAMS_APP_ID
+from tests.contract.teams_api import APP_PASSWORD, TENANT_ID
+from tests.contract.teams_api import INCIDENTS as TEAMS_INCIDENTS
+from tests.contract.teams_api import TEAM_ID as TEAMS_TEAM_ID
+from tests.contract.teams_server import TeamsContractServer, running_teams
 from tests.e2e.synapse import AS_TOKEN, BOT, HS_TOKEN, Synapse, running_synapse
+from tests.integration.chat.discord_driver import PUBLIC_KEY, DiscordDriver
 from tests.integration.chat.matrix_driver import AppserviceForwarder, MatrixDriver
 from tests.integration.chat.mattermost_driver import ACTION_SECRET, COMMAND_TOKEN, MattermostDriver
 from tests.integration.chat.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.integration.chat.teams_driver import WEBHOOK_SECRET, TeamsDriver
 
 
 @pytest.fixture
@@ -224,3 +236,122 @@ def mattermost_driver(
     mattermost: MattermostContractServer,
 ) -> MattermostDriver:
     return MattermostDriver(mattermost_client, mattermost_container, mattermost)
+
+
+@pytest.fixture
+def discord() -> Iterator[DiscordContractServer]:
+    with running_discord() as server:
+        yield server
+
+
+def discord_config(server: DiscordContractServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "application_id": APP_ID,
+        "public_key": PUBLIC_KEY,
+        "bot_token": DISCORD_BOT_TOKEN,
+        "guild_id": GUILD_ID,
+        "alerts_channel": ALERTS_ID,
+        "incidents_channel": INCIDENTS_ID,
+        "api_url": server.api,
+        "timeout": 2,
+        **extra,
+    }
+
+
+@pytest.fixture
+def discord_options() -> dict[str, Any]:
+    """Overridden by tests that want other Discord settings (rooms: channel, ...)."""
+    return {}
+
+
+@pytest.fixture
+def discord_container(
+    database_url: str,
+    tmp_path: Path,
+    discord: DiscordContractServer,
+    discord_options: dict[str, Any],
+) -> Iterator[Container]:
+    settings = load_settings(
+        Path(os.devnull),
+        var_dir=str(tmp_path / "var"),
+        database={"url": database_url},
+        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
+        chat={"discord": discord_config(discord, **discord_options)},
+    )
+    built = bootstrap(settings)
+    ensure_channels(built)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def discord_client(discord_container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(discord_container, run_worker=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def discord_driver(
+    discord_client: TestClient, discord_container: Container, discord: DiscordContractServer
+) -> DiscordDriver:
+    return DiscordDriver(discord_client, discord_container, discord)
+
+
+@pytest.fixture
+def teams() -> Iterator[TeamsContractServer]:
+    with running_teams() as server:
+        yield server
+
+
+def teams_config(server: TeamsContractServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "app_id": TEAMS_APP_ID,
+        "app_password": APP_PASSWORD,
+        "tenant_id": TENANT_ID,
+        "team_id": TEAMS_TEAM_ID,
+        "alerts_channel": TEAMS_ALERTS,
+        "incidents_channel": TEAMS_INCIDENTS,
+        "outgoing_webhook_secret": WEBHOOK_SECRET,
+        "service_url": server.service_url,
+        "login_url": f"{server.url}/login",
+        "graph_url": f"{server.url}/graph/v1.0",
+        "openid_metadata_url": f"{server.url}/openid/.well-known/openidconfiguration",
+        "timeout": 2,
+        **extra,
+    }
+
+
+@pytest.fixture
+def teams_options() -> dict[str, Any]:
+    """Overridden by tests that want other Teams settings (rooms: channel, ...)."""
+    return {}
+
+
+@pytest.fixture
+def teams_container(
+    database_url: str, tmp_path: Path, teams: TeamsContractServer, teams_options: dict[str, Any]
+) -> Iterator[Container]:
+    settings = load_settings(
+        Path(os.devnull),
+        var_dir=str(tmp_path / "var"),
+        database={"url": database_url},
+        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
+        chat={"teams": teams_config(teams, **teams_options)},
+    )
+    built = bootstrap(settings)
+    ensure_channels(built)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def teams_client(teams_container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(teams_container, run_worker=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def teams_driver(
+    teams_client: TestClient, teams_container: Container, teams: TeamsContractServer
+) -> TeamsDriver:
+    return TeamsDriver(teams_client, teams_container, teams)

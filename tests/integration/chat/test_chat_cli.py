@@ -13,6 +13,8 @@ from opsroom.chat.identity import user_for
 from opsroom.chat.inbound import Person
 from opsroom.cli.main import app
 from tests.conftest import make_user
+from tests.contract.discord_server import running_discord
+from tests.integration.chat.conftest import discord_config
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +46,21 @@ def test_linked_identity_acts_as_the_existing_user(
     platforms = runner.invoke(app, ["chat", "platforms"])
     assert platforms.exit_code == 0, platforms.output
     assert "builtin" in platforms.output
+
+
+def test_register_commands_puts_inc_on_the_discord_server(
+    container: Container, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_discord() as discord:
+        for name, value in discord_config(discord).items():
+            monkeypatch.setenv(f"OPSROOM_CHAT__DISCORD__{name.upper()}", str(value))
+        monkeypatch.setenv("OPSROOM_DATABASE__URL", database_url)
+        monkeypatch.delenv("OPSROOM_CONFIG", raising=False)
+        monkeypatch.chdir(container.settings.var_dir.parent)
+        result = CliRunner().invoke(app, ["chat", "register-commands", "--platform", "discord"])
+        assert result.exit_code == 0, result.output
+        assert "registered /inc on discord" in result.output
+        [command] = discord.guild.commands
+        assert command["name"] == "inc"
+        unknown = CliRunner().invoke(app, ["chat", "register-commands", "--platform", "teams"])
+        assert unknown.exit_code == 2

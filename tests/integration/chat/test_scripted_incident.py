@@ -8,10 +8,12 @@ from fastapi.testclient import TestClient
 
 from opsroom.bootstrap import Container
 from tests.integration.chat.builtin_driver import BuiltinDriver
+from tests.integration.chat.discord_driver import DiscordDriver
 from tests.integration.chat.matrix_driver import MatrixDriver
 from tests.integration.chat.mattermost_driver import MattermostDriver
 from tests.integration.chat.scripted import run_scripted_incident
 from tests.integration.chat.slack_driver import SlackDriver
+from tests.integration.chat.teams_driver import TeamsDriver
 
 
 def test_scripted_incident_on_the_builtin_chat(
@@ -52,3 +54,24 @@ def test_scripted_incident_on_mattermost(
         mattermost_driver, mattermost_container, mattermost_client, hook()
     )
     assert any("archived on mattermost" in entry["text"] for entry in timeline)
+
+
+def test_scripted_incident_on_discord(
+    discord_driver: DiscordDriver,
+    discord_client: TestClient,
+    discord_container: Container,
+    hook: Any,
+) -> None:
+    timeline = run_scripted_incident(discord_driver, discord_container, discord_client, hook())
+    assert "Room #inc-1-checkout-latency-is-above-2s archived on discord" in [
+        entry["text"] for entry in timeline
+    ]
+
+
+def test_scripted_incident_on_teams(
+    teams_driver: TeamsDriver, teams_client: TestClient, teams_container: Container, hook: Any
+) -> None:
+    timeline = run_scripted_incident(teams_driver, teams_container, teams_client, hook())
+    assert "Room #inc-1-checkout-latency-is-above-2s archived on teams" in [
+        entry["text"] for entry in timeline
+    ]
