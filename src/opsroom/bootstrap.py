@@ -18,8 +18,12 @@ from opsroom.context import Context
 from opsroom.db.engine import build_engine, build_session_factory
 from opsroom.db.migrate import ensure_at_head
 from opsroom.db.uow import UnitOfWork
+from opsroom.escalation.jobs import HANDLERS as ESCALATION_HANDLERS
+from opsroom.escalation.ports import OnCallLookup, no_schedules
 from opsroom.jobs.worker import Handler, Worker
 from opsroom.metrics import Metrics
+from opsroom.notify.base import InboundNotifier
+from opsroom.notify.registry import build_inbound, build_notifiers
 from opsroom.sources.base import AlertSource
 from opsroom.sources.registry import build_sources
 
@@ -33,6 +37,7 @@ class Container:
     sources: dict[str, AlertSource]
     handlers: dict[str, Handler]
     secret_key: str
+    inbound: dict[str, InboundNotifier] = field(default_factory=dict)
     wake: threading.Event = field(default_factory=threading.Event)
 
     def uow(self) -> UnitOfWork:
@@ -46,14 +51,25 @@ class Container:
 
 
 def bootstrap(
-    settings: Settings, *, clock: Clock | None = None, check_schema: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    check_schema: bool = True,
+    on_call: OnCallLookup = no_schedules,
 ) -> Container:
     engine = build_engine(settings.database.url, echo=settings.database.echo)
     if check_schema:
         ensure_at_head(engine)
     wake = threading.Event()
+    secret_key = _secret_key(settings)
     ctx = Context(
-        settings=settings, clock=clock or SystemClock(), metrics=Metrics(), wake_worker=wake.set
+        settings=settings,
+        clock=clock or SystemClock(),
+        metrics=Metrics(),
+        wake_worker=wake.set,
+        notifiers=build_notifiers(settings),
+        on_call=on_call,
+        secret_key=secret_key,
     )
     container = Container(
         settings=settings,
@@ -61,9 +77,10 @@ def bootstrap(
         session_factory=build_session_factory(engine),
         ctx=ctx,
         sources=build_sources(),
-        handlers=dict(ALERT_HANDLERS),
-        secret_key=_secret_key(settings),
+        handlers={**ALERT_HANDLERS, **ESCALATION_HANDLERS},
+        secret_key=secret_key,
         wake=wake,
+        inbound=build_inbound(settings),
     )
     return container
 

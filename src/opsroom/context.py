@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from opsroom.clock import Clock
 from opsroom.config import Settings
+from opsroom.escalation.ports import OnCallLookup, no_schedules
 from opsroom.metrics import Metrics
+from opsroom.notify.base import Notifier
 
 
 def _nothing() -> None:
@@ -20,3 +22,8 @@ class Context:
     clock: Clock
     metrics: Metrics
     wake_worker: Callable[[], None] = field(default=_nothing)
+    # Outbound page channels by name (email, sms, voice, apprise); chat DMs are built per use.
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    on_call: OnCallLookup = field(default=no_schedules)
+    # Signs acknowledge links in pages; set by the composition root.
+    secret_key: str = ""

@@ -17,7 +17,10 @@ from opsroom.api.errors import install_error_handlers
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container, ensure_channels
 from opsroom.chat.builtin import routes as chat_routes
+from opsroom.escalation import routes as escalation_routes
 from opsroom.incident import routes as incident_routes
+from opsroom.notify import routes as notify_routes
+from opsroom.user import paging_routes
 from opsroom.user import routes as user_routes
 from opsroom.web import routes as web_routes
 from opsroom.web.routes import STATIC
@@ -66,6 +69,9 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         incident_routes,
         chat_routes,
         user_routes,
+        escalation_routes,
+        notify_routes,
+        paging_routes,
         web_routes,
     ):
         app.include_router(module.router)

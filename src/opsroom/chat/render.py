@@ -15,7 +15,8 @@ def group_opened(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
     lines = [
         f"[{group.severity.upper()}] Alert group #{group.id}: {group.title}",
         *_alert_lines(alerts),
-        f"Declare an incident from it: /inc declare group:{group.id}",
+        f"Acknowledge: /inc ack group:{group.id} · declare an incident: "
+        f"/inc declare group:{group.id}",
     ]
     return "\n".join(lines)
 

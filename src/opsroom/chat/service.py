@@ -14,6 +14,8 @@ from opsroom.chat.builtin.tables import MessageRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import CommandError, ConflictError, InvalidInputError, NotFoundError
+from opsroom.escalation import ack as acks
+from opsroom.escalation import commands as escalation_commands
 from opsroom.incident import service as incidents
 from opsroom.incident.model import incident_ref, severity_from_alert
 from opsroom.incident.service import Actor
@@ -84,6 +86,12 @@ def _run(
             f"Silence #{silence.id} mutes {' '.join(silence.matchers)} until "
             f"{silence.ends_at:%Y-%m-%d %H:%M} UTC"
         )
+    if isinstance(command, cmd.Ack) and (command.group_id or command.code):
+        if command.group_id:
+            return acks.acknowledge_group(uow, ctx, command.group_id, actor)
+        return acks.acknowledge_code(uow, ctx, command.code or 0, actor)
+    if isinstance(command, cmd.Escalate) and command.group_id:
+        return escalation_commands.escalate_group(uow, ctx, command.group_id, actor)
     if incident is None:
         name = cmd.command_name(command)
         raise CommandError(
@@ -102,7 +110,11 @@ def _run_in_incident(
 ) -> str:
     match command:
         case cmd.Ack():
-            return incidents.acknowledge(uow, ctx, incident, actor)
+            return acks.acknowledge_incident(uow, ctx, incident, actor)
+        case cmd.Page(target=target, message=message):
+            return escalation_commands.page(uow, ctx, incident, target, message, actor)
+        case cmd.Escalate():
+            return escalation_commands.escalate_incident(uow, ctx, incident, actor)
         case cmd.SetStatus(status=status, message=message):
             return incidents.set_status(uow, ctx, chat, incident, actor, status, message)
         case cmd.Update(message=message):
@@ -114,7 +126,9 @@ def _run_in_incident(
         case cmd.Note(text=text):
             return incidents.add_note(uow, ctx, incident, actor, text)
         case cmd.Resolve(summary=summary):
-            return incidents.resolve(uow, ctx, chat, incident, actor, summary)
+            reply = incidents.resolve(uow, ctx, chat, incident, actor, summary)
+            escalation_commands.stop_for_incident(uow, ctx, incident, actor)
+            return reply
         case cmd.ShowTimeline():
             return render.timeline(uow.incidents.timeline(incident.id))
     raise CommandError(f"`/inc {cmd.command_name(command)}` is not available here")

@@ -3,8 +3,10 @@
 from opsroom.alert import tables as alert_tables
 from opsroom.chat.builtin import tables as chat_tables
 from opsroom.db.base import Base
+from opsroom.escalation import tables as escalation_tables
 from opsroom.incident import tables as incident_tables
 from opsroom.jobs import tables as job_tables
+from opsroom.notify import tables as notify_tables
 from opsroom.user import tables as user_tables
 
 metadata = Base.metadata
@@ -12,8 +14,10 @@ metadata = Base.metadata
 __all__ = [
     "alert_tables",
     "chat_tables",
+    "escalation_tables",
     "incident_tables",
     "job_tables",
     "metadata",
+    "notify_tables",
     "user_tables",
 ]

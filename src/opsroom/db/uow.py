@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from opsroom.alert.repository import AlertRepository
 from opsroom.chat.builtin.repository import RoomRepository
+from opsroom.escalation.repository import EscalationRepository
 from opsroom.incident.repository import IncidentRepository
 from opsroom.jobs.repository import JobRepository
+from opsroom.notify.repository import PageRepository
 from opsroom.user.repository import UserRepository
 
 
@@ -25,6 +27,8 @@ class UnitOfWork:
         self.rooms = RoomRepository(self.session)
         self.jobs = JobRepository(self.session)
         self.users = UserRepository(self.session)
+        self.escalations = EscalationRepository(self.session)
+        self.pages = PageRepository(self.session)
         return self
 
     def __exit__(

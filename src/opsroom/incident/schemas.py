@@ -28,6 +28,7 @@ class IncidentRead(BaseModel):
     resolved_at: datetime | None
     room: str | None
     alert_group_ids: list[int]
+    service: str | None = None
 
 
 class IncidentCreate(BaseModel):
@@ -35,6 +36,7 @@ class IncidentCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=500)
     severity: int = Field(default=3, ge=1, le=4)
+    service: str | None = Field(default=None, description="pages the service's policy")
 
 
 class TimelineEntryRead(BaseModel):
@@ -66,4 +68,5 @@ def incident_read(uow: UnitOfWork, row: IncidentRow) -> IncidentRead:
         resolved_at=row.resolved_at,
         room=row.room,
         alert_group_ids=[group.id for group in uow.alerts.groups_of_incident(row.id)],
+        service=row.service,
     )

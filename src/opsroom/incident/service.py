@@ -20,6 +20,7 @@ from opsroom.incident.tables import IncidentRow, TimelineEntryRow
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
+DECLARED = "incident.declared"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def declare_incident(
     actor: Actor,
     group_ids: list[int] | None = None,
     trigger: str = "manual",
+    service: str | None = None,
 ) -> IncidentRow:
     """Create the incident, its room, the announcement and the summary, in one transaction."""
     now = ctx.clock.now()
@@ -81,6 +83,11 @@ def declare_incident(
         )
     )
     groups = _link_groups(uow, incident, group_ids or [])
+    incident.service = service or next((g.service for g in groups if g.service), None)
+    if incident.service:
+        # Escalation (if the service has a policy) starts in a job, after this commits.
+        uow.jobs.enqueue(DECLARED, {"incident_id": incident.id}, now=now)
+        ctx.wake_worker()
     record(
         uow,
         ctx,

@@ -1,0 +1,1 @@
+"""Pages as direct messages in the built-in chat."""
