@@ -61,7 +61,7 @@ def fire_step(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
     else:
         escalation.next_step_at = None
         record_event(
-            uow, ctx, escalation, "system", "Escalation policy exhausted, still unacknowledged"
+            uow, ctx, escalation, "system", "Escalation policy exhausted; still unacknowledged"
         )
     log.info("escalation.step_fired", escalation=escalation.id, step=at.step, late=str(now - due))
 

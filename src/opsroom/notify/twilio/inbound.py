@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from twilio.request_validator import RequestValidator
 
-from opsroom.errors import AuthenticationError, MalformedPayloadError
+from opsroom.errors import BadSignatureError, MalformedPayloadError
 from opsroom.notify.base import InboundReply
 from opsroom.notify.settings import TwilioConfig
 
@@ -30,11 +30,11 @@ class TwilioInbound:
     def verify_inbound(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> None:
         signature = headers.get(SIGNATURE_HEADER, "")
         if not signature:
-            raise AuthenticationError("missing X-Twilio-Signature header")
+            raise BadSignatureError("missing X-Twilio-Signature header")
         if not self._validator.validate(url, dict(form), signature):
-            raise AuthenticationError("X-Twilio-Signature does not match this request")
+            raise BadSignatureError("X-Twilio-Signature does not match this request")
         if form.get("AccountSid") not in (None, self._account):
-            raise AuthenticationError("the request is for another Twilio account")
+            raise BadSignatureError("the request is for another Twilio account")
 
     def parse_inbound(self, form: Mapping[str, str]) -> InboundReply:
         sender = form.get("From", "").strip()
