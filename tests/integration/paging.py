@@ -21,7 +21,7 @@ from tests.contract.twilio_server import TwilioContract, TwilioServer
 from tests.integration.payloads import alertmanager
 
 ACCOUNT_SID = "AC" + "5e" * 16
-AUTH_TOKEN = "contract-test-auth-token"  # noqa: S105 - made up for the local contract server
+AUTH_TOKEN = "contract-test-auth-token"
 FROM_NUMBER = "+15555550199"
 ALICE_EMAIL = "alice@example.test"
 BOB_SMS = "+15555550101"
