@@ -121,6 +121,21 @@ def _resource(resource: str, sid: str, account: str, form: dict[str, str]) -> di
     }
 
 
+def _page(resource: str, path: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Twilio's list envelope (the records under `messages` or `calls`)."""
+    return {
+        resource.lower(): items,
+        "end": max(len(items) - 1, 0),
+        "first_page_uri": f"{path}?PageSize=50&Page=0",
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": 50,
+        "previous_page_uri": None,
+        "start": 0,
+        "uri": f"{path}?PageSize=50&Page=0",
+    }
+
+
 def _check(contract: TwilioContract, resource: str, form: dict[str, str]) -> int | None:
     """The Twilio error code this request deserves, or None."""
     if not form.get("To"):
@@ -189,7 +204,25 @@ def _handler(contract: TwilioContract) -> type[BaseHTTPRequestHandler]:
             self._answer(201, _resource(resource, sid, contract.account_sid, form))
 
         def do_GET(self) -> None:
-            self._answer(*error_body(20404))
+            """Message and call lists, newest first, filtered by To and From."""
+            path, _, query = self.path.partition("?")
+            match = PATH.match(path)
+            if match is None:
+                self._answer(*error_body(20404))
+                return
+            if not self._authorized(match.group(1)):
+                self._answer(*error_body(20003))
+                return
+            wanted = {k: v[-1] for k, v in parse_qs(query).items()}
+            resource = match.group(2)
+            with contract.lock:
+                found = [
+                    _resource(resource, r.sid, contract.account_sid, r.form)
+                    for r in reversed(contract.received)
+                    if r.resource == resource
+                    and all(r.form.get(k) == wanted[k] for k in ("To", "From") if k in wanted)
+                ]
+            self._answer(200, _page(resource, path, found))
 
     return Handler
 

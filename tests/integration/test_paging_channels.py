@@ -209,3 +209,37 @@ def test_contact_methods_and_rules_through_the_api(api: Api) -> None:
     assert api.get("/api/v1/users/nobody/contact-methods").status_code == 404
     teams = api.get("/api/v1/teams").json()["items"]
     assert teams == [{"name": "sre", "members": ["alice", "bob"]}]
+
+
+class CrashingNotifier:
+    """A worker dying around the provider call: the page is committed as `sending`, the
+    outcome is not (the job fails and is replayed, as after a kill -9 and a lease timeout)."""
+
+    def __init__(self, real: Any, *, after_send: bool) -> None:
+        self.channel, self._real, self._after = real.channel, real, after_send
+        self.find_delivery = real.find_delivery
+
+    def deliver(self, message: Any) -> Any:
+        if self._after:
+            self._real.deliver(message)
+        raise RuntimeError("worker killed")
+
+
+@pytest.mark.parametrize("after_send", [True, False])
+def test_a_page_interrupted_mid_send_is_sent_exactly_once(
+    api: Api, hook: Any, clock: FakeClock, twilio: TwilioContract, after_send: bool
+) -> None:
+    notifiers = api.container.ctx.notifiers
+    real = notifiers["sms"]
+    notifiers["sms"] = CrashingNotifier(real, after_send=after_send)  # type: ignore[assignment]
+    fire(api, hook())
+    api.run_jobs()
+    advance(api, clock, 5)
+    [page] = pages(api, user="bob")
+    assert page["status"] == "sending"
+    notifiers["sms"] = real
+    advance(api, clock, 1)
+    [page] = pages(api, user="bob")
+    assert page["status"] == "sent"
+    assert len(twilio.messages()) == 1
+    assert page["attempts"] == (1 if after_send else 2)

@@ -10,7 +10,8 @@ from opsroom.escalation.service import STEP, start_for_incident
 from opsroom.escalation.steps import fire_step
 from opsroom.incident.service import DECLARED
 from opsroom.jobs.worker import Handler
-from opsroom.notify.service import DELIVER, deliver_page
+from opsroom.notify.delivery import deliver_page
+from opsroom.notify.service import DELIVER
 
 
 def incident_declared(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from opsroom.errors import OpsroomError
@@ -49,6 +50,14 @@ class Notifier(Protocol):
         """Hand the page to the provider; raise DeliveryError when it refuses or fails."""
 
 
+@runtime_checkable
+class DeliveryLookup(Protocol):
+    """A channel that can tell whether a page reached it, for a worker that died mid-send."""
+
+    def find_delivery(self, message: PageMessage, since: datetime) -> Delivery | None:
+        """The provider's record of this page handed over at or after `since`, if any."""
+
+
 @dataclass(frozen=True)
 class InboundReply:
     """A person answered a page, e.g. an SMS `ACK 42` from their phone."""
@@ -72,3 +81,8 @@ class InboundNotifier(Protocol):
 
     def inbound_answer(self, text: str) -> tuple[str, str]:
         """The body and media type answering the provider (TwiML for Twilio)."""
+
+
+def page_marker(page_id: int) -> str:
+    """A tag in the text of a page, so a provider's record can be matched to the page."""
+    return f"(p{page_id})"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.notify.tables import PageRow
 
-COUNTED = ("queued", "sent", "delivered")
+COUNTED = ("sending", "sent", "delivered")
 
 
 class PageRepository:
@@ -38,7 +38,7 @@ class PageRepository:
                 .select_from(PageRow)
                 .where(
                     PageRow.user_name == user_name,
-                    PageRow.sent_at >= since,
+                    PageRow.handed_at >= since,
                     PageRow.status.in_(COUNTED),
                     PageRow.id != exclude,
                 )

@@ -18,7 +18,7 @@ from opsroom.notify.tokens import ACK_PATH
 from opsroom.schemas import Items
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
-Status = Literal["queued", "sent", "delivered", "failed", "cancelled", "suppressed"]
+Status = Literal["queued", "sending", "sent", "delivered", "failed", "cancelled", "suppressed"]
 
 
 @router.get("/pages")

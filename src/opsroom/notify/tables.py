@@ -30,7 +30,8 @@ class PageRow(Base):
     address: Mapped[str] = mapped_column(String(500))
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
-    # queued, sent, delivered, failed, cancelled (acknowledged first), suppressed (rate limit)
+    # queued, sending (being handed over), sent, delivered, failed, cancelled (acknowledged
+    # first), suppressed (rate limit)
     status: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from opsroom.notify.base import Delivery, DeliveryError, PageMessage
+from opsroom.notify.base import Delivery, DeliveryError, PageMessage, page_marker
 from opsroom.notify.settings import TwilioConfig
 
 # Errors about the number itself: retrying cannot help (https://www.twilio.com/docs/api/errors).
@@ -18,10 +19,11 @@ SMS_LIMIT = 1600
 
 
 def sms_text(message: PageMessage) -> str:
+    marker = f" {page_marker(message.page_id)}"
     text = f"{message.subject}\n{message.body}"
     if message.ack_code is not None:
         text += f"\nReply ACK {message.ack_code} to acknowledge."
-    return text[:SMS_LIMIT]
+    return text[: SMS_LIMIT - len(marker)] + marker
 
 
 def voice_twiml(message: PageMessage) -> str:
@@ -52,6 +54,19 @@ class TwilioSmsNotifier:
     def __init__(self, client: Client, config: TwilioConfig) -> None:
         self._client, self._from = client, config.from_number
 
+    def find_delivery(self, message: PageMessage, since: datetime) -> Delivery | None:
+        """Twilio's own list of messages to the number: is this page (its marker) there?"""
+
+        def lookup() -> str:
+            marker = page_marker(message.page_id)
+            for sent in self._client.messages.list(to=message.address, from_=self._from, limit=50):
+                if str(sent.body or "").endswith(marker):
+                    return str(sent.sid)
+            return ""
+
+        found = _call_twilio(lookup)
+        return found if found.provider_id else None
+
     def deliver(self, message: PageMessage) -> Delivery:
         def send() -> str:
             sent = self._client.messages.create(
@@ -67,6 +82,19 @@ class TwilioVoiceNotifier:
 
     def __init__(self, client: Client, config: TwilioConfig) -> None:
         self._client, self._from = client, config.from_number
+
+    def find_delivery(self, message: PageMessage, since: datetime) -> Delivery | None:
+        """A call to the number created since the page was handed over counts as this page."""
+
+        def lookup() -> str:
+            for call in self._client.calls.list(to=message.address, from_=self._from, limit=20):
+                created = call.date_created
+                if created is not None and created >= since - timedelta(seconds=5):
+                    return str(call.sid)
+            return ""
+
+        found = _call_twilio(lookup)
+        return found if found.provider_id else None
 
     def deliver(self, message: PageMessage) -> Delivery:
         def call() -> str:
