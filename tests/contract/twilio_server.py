@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -54,6 +55,9 @@ class TwilioContract:
     failures: deque[int] = field(default_factory=deque)  # Twilio error codes to answer next
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    # Seconds to wait after accepting a resource before answering: widens the window in
+    # which a killed client has been heard by Twilio but has not heard back.
+    answer_delay: float = 0.0
 
     def fail_next(self, code: int, times: int = 1) -> None:
         with self.lock:
@@ -201,6 +205,7 @@ def _handler(contract: TwilioContract) -> type[BaseHTTPRequestHandler]:
             sid = ("SM" if resource == "Messages" else "CA") + secrets.token_hex(16)
             with contract.lock:
                 contract.received.append(Received(resource, form, sid))
+            time.sleep(contract.answer_delay)
             self._answer(201, _resource(resource, sid, contract.account_sid, form))
 
         def do_GET(self) -> None:

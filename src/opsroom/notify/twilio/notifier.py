@@ -16,6 +16,7 @@ from opsroom.notify.settings import TwilioConfig
 # Errors about the number itself: retrying cannot help (https://www.twilio.com/docs/api/errors).
 PERMANENT_CODES = frozenset({21211, 21214, 21217, 21407, 21408, 21610, 21612, 21614, 13224})
 SMS_LIMIT = 1600
+SKEW = timedelta(minutes=2)  # between our clock and Twilio's date_created
 
 
 def sms_text(message: PageMessage) -> str:
@@ -59,9 +60,12 @@ class TwilioSmsNotifier:
 
         def lookup() -> str:
             marker = page_marker(message.page_id)
-            for sent in self._client.messages.list(to=message.address, from_=self._from, limit=50):
+            listed = self._client.messages.stream(to=message.address, from_=self._from)
+            for sent in listed:  # newest first, page by page, back to `since`
                 if str(sent.body or "").endswith(marker):
                     return str(sent.sid)
+                if sent.date_created is not None and sent.date_created < since - SKEW:
+                    break
             return ""
 
         found = _call_twilio(lookup)
@@ -89,7 +93,7 @@ class TwilioVoiceNotifier:
         def lookup() -> str:
             for call in self._client.calls.list(to=message.address, from_=self._from, limit=20):
                 created = call.date_created
-                if created is not None and created >= since - timedelta(seconds=5):
+                if created is not None and created >= since - SKEW:
                     return str(call.sid)
             return ""
 
