@@ -213,7 +213,7 @@ def test_declare_with_unknown_severity_names_it(word: str) -> None:
     )
 
 
-@pytest.mark.parametrize("verb", ["ack", "timeline", "help"])
+@pytest.mark.parametrize("verb", ["timeline", "help"])
 def test_commands_without_arguments_refuse_extra_args(verb: str) -> None:
     message = error_of(f"/inc {verb} now please")
     assert message == f"`{verb}` takes no arguments\nUsage: {USAGE[verb]}"
@@ -276,8 +276,8 @@ def test_note_without_text_shows_usage() -> None:
 
 
 def test_unknown_command_names_it_and_lists_commands() -> None:
-    message = error_of("/inc escalate now")
-    assert message == f"unknown command `escalate`\n{HELP_TEXT}"
+    message = error_of("/inc frobnicate now")
+    assert message == f"unknown command `frobnicate`\n{HELP_TEXT}"
 
 
 def test_text_without_prefix_is_refused_with_command_list() -> None:
@@ -289,4 +289,4 @@ def test_help_text_lists_every_usage_line() -> None:
     lines = HELP_TEXT.splitlines()
     assert lines[0] == "Commands:"
     assert lines[1:] == [f"  {usage}" for usage in USAGE.values()]
-    assert len(lines) == 12
+    assert len(lines) == 14
