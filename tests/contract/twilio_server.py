@@ -248,3 +248,44 @@ class TwilioServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main() -> None:
+    """Run the stand-in by hand (README walkthrough): prints every SMS and call it accepts."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description="A local stand-in for Twilio's REST API")
+    parser.add_argument("--port", type=int, default=8030)
+    parser.add_argument(
+        "--account-sid", default=os.environ.get("OPSROOM_NOTIFY__TWILIO__ACCOUNT_SID")
+    )
+    args = parser.parse_args()
+    token = os.environ.get("OPSROOM_NOTIFY__TWILIO__AUTH_TOKEN", "")
+    if not args.account_sid or not token:
+        parser.error(
+            "set OPSROOM_NOTIFY__TWILIO__ACCOUNT_SID and OPSROOM_NOTIFY__TWILIO__AUTH_TOKEN"
+        )
+    contract = TwilioContract(sid, token)
+
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), _handler(contract))
+    print(f"Twilio stand-in on http://127.0.0.1:{args.port}", flush=True)
+    seen = 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        while True:
+            time.sleep(0.2)
+            with contract.lock:
+                new = contract.received[seen:]
+                seen = len(contract.received)
+            for item in new:
+                kind = "SMS" if item.resource == "Messages" else "CALL"
+                said = item.form.get("Body") or item.form.get("Twiml", "")
+                print(f"{kind} to {item.form['To']}: {said}", flush=True)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
