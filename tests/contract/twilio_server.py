@@ -266,7 +266,7 @@ def main() -> None:
         parser.error(
             "set OPSROOM_NOTIFY__TWILIO__ACCOUNT_SID and OPSROOM_NOTIFY__TWILIO__AUTH_TOKEN"
         )
-    contract = TwilioContract(sid, token)
+    contract = TwilioContract(args.account_sid, token)
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), _handler(contract))
     print(f"Twilio stand-in on http://127.0.0.1:{args.port}", flush=True)
