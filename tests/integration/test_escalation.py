@@ -68,6 +68,9 @@ def test_new_alert_group_pages_first_step_then_escalates_by_sms(
     [message] = smtp.messages
     assert message["To"] == ALICE_EMAIL
     assert "Checkout latency is above 2s" in message["Subject"]
+    assert "- Checkout latency is above 2s: p99 latency of checkout-api is 2.4s" in (
+        message.get_content()
+    )
     assert any("Checkout latency" in text for text in api.messages("dm-alice"))
     assert {(p["user_name"], p["channel"], p["status"]) for p in pages(api)} == {
         ("alice", "email", "sent"),
@@ -202,7 +205,7 @@ def test_unreachable_targets_are_recorded_and_the_next_step_runs(
     assert len(twilio.messages()) == 1
     advance(api, clock, 1)
     assert len(twilio.messages()) == 2
-    assert "Escalation policy exhausted; still unacknowledged" in [
+    assert "Last step fired: nobody else is paged automatically" in [
         e["text"] for e in api.get("/api/v1/alert-groups/1/history").json()["items"]
     ]
 

@@ -61,7 +61,7 @@ def fire_step(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
     else:
         escalation.next_step_at = None
         record_event(
-            uow, ctx, escalation, "system", "Escalation policy exhausted; still unacknowledged"
+            uow, ctx, escalation, "system", "Last step fired: nobody else is paged automatically"
         )
     log.info("escalation.step_fired", escalation=escalation.id, step=at.step, late=str(now - due))
 
@@ -70,13 +70,13 @@ def notify_targets(
     uow: UnitOfWork, ctx: Context, escalation: EscalationRow, targets: list[Target], key: str
 ) -> int:
     """Page every person the targets name; each one nobody can reach is recorded and posted."""
-    paged = 0
+    paged, body = 0, _body(uow, escalation)
     for target in targets:
         users, problem = resolve_target(uow, ctx, target, ctx.clock.now())
         if problem:
             unreachable(uow, ctx, escalation, target, problem)
         for user in users:
-            request = PageRequest(key, user, escalation.title, _body(escalation), escalation)
+            request = PageRequest(key, user, escalation.title, body, escalation)
             if page_user(uow, ctx, request):
                 paged += 1
             else:
@@ -111,10 +111,21 @@ def unreachable(
     log.warning("escalation.unreachable", escalation=escalation.id, target=str(target))
 
 
-def _body(escalation: EscalationRow) -> str:
-    return (
+def _body(uow: UnitOfWork, escalation: EscalationRow) -> str:
+    """What is wrong (the group's alerts, as plain text), then where the page comes from."""
+    lines = []
+    if escalation.alert_group_id is not None:
+        alerts = uow.alerts.alerts_in_group(escalation.alert_group_id)
+        firing = [a for a in alerts if a.status != "resolved"]
+        for alert in firing[:5]:
+            detail = f": {alert.description}" if alert.description else ""
+            lines.append(f"- {alert.title}{detail}"[:300])
+        if len(firing) > 5:
+            lines.append(f"... and {len(firing) - 5} more")
+    lines.append(
         f"Escalation #{escalation.id} (policy {escalation.policy}) for {subject_ref(escalation)}."
     )
+    return "\n".join(lines)
 
 
 def page_on_demand(
