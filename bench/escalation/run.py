@@ -82,13 +82,24 @@ def delays(url: str) -> list[float]:
     return [(handed - due).total_seconds() for handed, due in rows if handed is not None]
 
 
+def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[str]]:
+    """Start the workers and wait until each says it started (imports take a while)."""
+    procs = [
+        subprocess.Popen([OPSROOM, "worker"], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "started" in line, line
+    return procs
+
+
 def run(url: str, workers: int, steps: int, spread: float, poll: float) -> dict[str, float]:
     reset(url)
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "opsroom.yaml"
         config.write_text(CONFIG, encoding="utf-8")
-        lead = 3.0 + workers  # every worker is up before the first step is due
-        create_steps(config, url, steps, spread, lead)
         env = {
             **os.environ,
             "OPSROOM_CONFIG": str(config),
@@ -96,13 +107,13 @@ def run(url: str, workers: int, steps: int, spread: float, poll: float) -> dict[
             "OPSROOM_VAR_DIR": tmp,
             "OPSROOM_WORKER__POLL_INTERVAL": str(poll),
             "OPSROOM_LOGGING__LEVEL": "warning",
+            "PYTHONUNBUFFERED": "1",  # the "worker ... started" line arrives at once
         }
-        procs = [
-            subprocess.Popen([OPSROOM, "worker"], env=env, stdout=subprocess.DEVNULL)
-            for _ in range(workers)
-        ]
+        procs = start_workers(env, workers)
+        load = os.getloadavg()[0]
         try:
-            deadline = time.monotonic() + lead + spread + 120
+            create_steps(config, url, steps, spread, lead=2.0)
+            deadline = time.monotonic() + spread + 120
             while len(found := delays(url)) < steps and time.monotonic() < deadline:
                 time.sleep(0.5)
         finally:
@@ -116,6 +127,7 @@ def run(url: str, workers: int, steps: int, spread: float, poll: float) -> dict[
         "p50": statistics.median(found),
         "p99": found[min(len(found) - 1, int(len(found) * 0.99))],
         "max": found[-1],
+        "load": max(load, os.getloadavg()[0]),
     }
 
 
@@ -133,12 +145,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"{args.steps} steps due over {args.spread:g} s, poll interval {args.poll:g} s")
-    print("workers  pages  p50 (ms)  p99 (ms)  max (ms)")
+    print("workers  pages  p50 (ms)  p99 (ms)  max (ms)  load avg (1 min)")
     for count in args.workers:
         result = run(args.database_url, count, args.steps, args.spread, args.poll)
         print(
             f"{count:>7}  {result['pages']:>5}  {result['p50'] * 1000:>8.0f}  "
-            f"{result['p99'] * 1000:>8.0f}  {result['max'] * 1000:>8.0f}"
+            f"{result['p99'] * 1000:>8.0f}  {result['max'] * 1000:>8.0f}  {result['load']:>6.1f}"
         )
 
 

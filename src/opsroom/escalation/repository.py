@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opsroom.escalation.tables import EscalationEventRow, EscalationRow, StepRunRow
@@ -47,7 +46,8 @@ class EscalationRepository:
         return list(self._session.scalars(query.limit(limit).offset(offset)))
 
     def add_step_run(self, run: StepRunRow) -> bool:
-        """Record that a step fired; False when it already had (the unique key held)."""
+        """Record that a step fired; False when it already had. Callers hold the escalation's
+        row lock, so the check cannot race; the unique key would fail loudly if it did."""
         exists = self._session.scalar(
             select(StepRunRow.id).where(
                 StepRunRow.escalation_id == run.escalation_id,
@@ -57,11 +57,7 @@ class EscalationRepository:
         )
         if exists is not None:
             return False
-        try:
-            with self._session.begin_nested():
-                self._session.add(run)
-        except IntegrityError:
-            return False
+        self._session.add(run)
         return True
 
     def step_runs(self, escalation_id: int) -> list[StepRunRow]:
