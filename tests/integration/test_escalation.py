@@ -320,3 +320,15 @@ def test_escalation_policies_are_readable(api: Api) -> None:
         ],
         "services": ["checkout"],
     }
+
+
+def test_declaring_an_incident_from_an_acknowledged_group_pages_nobody_again(
+    api: Api, hook: Any, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    fire(api, hook(), severity="warning")
+    api.run_jobs()
+    api.post("/api/v1/alert-groups/1/ack")
+    api.say("alerts", "/inc declare group:1")
+    api.run_jobs()
+    assert [e["status"] for e in escalations(api)] == ["acknowledged"]
+    assert len(smtp.messages) == 1

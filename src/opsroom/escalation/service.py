@@ -35,12 +35,13 @@ def start_for_group(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> Esca
 def start_for_incident(
     uow: UnitOfWork, ctx: Context, incident: IncidentRow
 ) -> EscalationRow | None:
-    """A declared incident with a service starts its policy, unless its alerts already page."""
+    """A declared incident with a service starts its policy, unless its alerts already paged."""
     service = ctx.settings.service(incident.service)
     if service is None or not service.escalation_policy:
         return None
     if uow.escalations.for_incident(incident.id) or any(
-        uow.escalations.for_group(group.id) for group in uow.alerts.groups_of_incident(incident.id)
+        uow.escalations.for_group(group.id, active_only=False)
+        for group in uow.alerts.groups_of_incident(incident.id)
     ):
         return None
     title = f"INC-{incident.number}: {incident.title}"
