@@ -332,3 +332,35 @@ def test_declaring_an_incident_from_an_acknowledged_group_pages_nobody_again(
     api.run_jobs()
     assert [e["status"] for e in escalations(api)] == ["acknowledged"]
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "page_status"), [("delivered", "delivered"), ("undelivered", "failed")]
+)
+def test_twilio_status_callback_updates_the_page(
+    api: Api, hook: Any, clock: FakeClock, twilio: TwilioContract, status: str, page_status: str
+) -> None:
+    fire(api, hook())
+    api.run_jobs()
+    advance(api, clock, 5)
+    [sms] = twilio.messages()
+    url = "http://127.0.0.1:8080/api/v1/notify/twilio/status"
+    assert sms.form["StatusCallback"] == url
+    form = {
+        "AccountSid": twilio.account_sid,
+        "MessageSid": sms.sid,
+        "MessageStatus": status,
+        "ErrorCode": "30003" if status == "undelivered" else "",
+    }
+    signature = sms_signature(url, form)
+    response = api.client.post(
+        "/api/v1/notify/twilio/status", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 204
+    [page] = pages(api, user="bob")
+    assert page["status"] == page_status
+    if status == "undelivered":
+        assert page["last_error"] == "Twilio reports undelivered 30003"
+        assert any("not delivered" in t for t in api.messages("alerts"))
+    forged = api.client.post("/api/v1/notify/twilio/status", data=form)
+    assert forged.status_code == 403

@@ -67,6 +67,15 @@ class InboundReply:
     text: str
 
 
+@dataclass(frozen=True)
+class StatusReport:
+    """A provider's later word on a page it accepted: delivered, or failed after all."""
+
+    provider_id: str
+    delivered: bool
+    error: str = ""
+
+
 @runtime_checkable
 class InboundNotifier(Protocol):
     """A channel people can reply through; the provider signs its webhooks."""
@@ -81,6 +90,9 @@ class InboundNotifier(Protocol):
 
     def inbound_answer(self, text: str) -> tuple[str, str]:
         """The body and media type answering the provider (TwiML for Twilio)."""
+
+    def parse_status(self, form: Mapping[str, str]) -> StatusReport | None:
+        """A verified delivery-status callback; None for interim states (sent, sending)."""
 
 
 def page_marker(page_id: int) -> str:

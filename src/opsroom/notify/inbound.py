@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from opsroom.bootstrap import Container
 from opsroom.escalation.ack import acknowledge_code
+from opsroom.escalation.history import post_alerts, record_event
 from opsroom.escalation.model import ack_code_from_text
 from opsroom.incident.service import Actor
 from opsroom.logging import get_logger
@@ -48,3 +49,33 @@ def handle_reply(
         uow.commit()
     log.info("inbound.acknowledged", channel=reply.channel, code=code)
     return message
+
+
+def handle_status(
+    container: Container,
+    adapter: InboundNotifier,
+    url: str,
+    form: Mapping[str, str],
+    headers: Mapping[str, str],
+) -> None:
+    """Mark a page delivered, or failed after all (recorded and posted in #alerts)."""
+    adapter.verify_inbound(url, form, headers)
+    report = adapter.parse_status(form)
+    if report is None:
+        return
+    ctx = container.ctx
+    with container.uow() as uow:
+        page = uow.pages.by_provider_id(report.provider_id)
+        if page is None or page.status not in ("sent", "delivered"):
+            return
+        escalation = uow.escalations.get(page.escalation_id) if page.escalation_id else None
+        if report.delivered:
+            page.status = "delivered"
+        else:
+            page.status, page.last_error = "failed", report.error
+            text = f"Page to {page.user_name} by {page.channel} not delivered: {report.error}"
+            post_alerts(uow, ctx, text)
+            if escalation is not None:
+                record_event(uow, ctx, escalation, "page", text, {"page_id": page.id})
+        uow.commit()
+    log.info("page.status_reported", page=page.id, delivered=report.delivered)

@@ -18,7 +18,12 @@ def build_notifiers(settings: Settings) -> dict[str, Notifier]:
         notifiers["email"] = SmtpNotifier(config.smtp)
     if config.twilio is not None:
         client = build_client(config.twilio)
-        notifiers["sms"] = TwilioSmsNotifier(client, config.twilio)
+        server = settings.server  # read at send time: `opsroom serve --port` may change it
+
+        def status_url() -> str:
+            return f"{server.public_url()}/api/v1/notify/twilio/status"
+
+        notifiers["sms"] = TwilioSmsNotifier(client, config.twilio, status_url)
         notifiers["voice"] = TwilioVoiceNotifier(client, config.twilio)
     return notifiers
 

@@ -46,6 +46,10 @@ class PageRepository:
             or 0
         )
 
+    def by_provider_id(self, provider_id: str) -> PageRow | None:
+        query = select(PageRow).where(PageRow.provider_id == provider_id).with_for_update()
+        return self._session.scalar(query)
+
     def pending_for(self, escalation_id: int) -> list[PageRow]:
         return list(
             self._session.scalars(

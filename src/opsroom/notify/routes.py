@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError
-from opsroom.notify.inbound import acknowledge_link, handle_reply
+from opsroom.notify.inbound import acknowledge_link, handle_reply, handle_status
 from opsroom.notify.schemas import PageRead
 from opsroom.notify.tokens import ACK_PATH
 from opsroom.schemas import Items
@@ -74,6 +74,18 @@ async def inbound_reply(provider: str, request: Request, container: ContainerDep
     text = await run_in_threadpool(handle_reply, container, adapter, url, form, headers)
     body, media_type = adapter.inbound_answer(text)
     return Response(body, media_type=media_type)
+
+
+@router.post("/notify/{provider}/status", status_code=204)
+async def delivery_status(provider: str, request: Request, container: ContainerDep) -> None:
+    """A provider's delivery report for a page it accepted (Twilio status callbacks)."""
+    adapter = container.inbound.get(provider)
+    if adapter is None:
+        raise NotFoundError(f"no inbound channel {provider!r} is configured")
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    url = _public_url(container, request)
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    await run_in_threadpool(handle_status, container, adapter, url, form, headers)
 
 
 def _public_url(container: Container, request: Request) -> str:

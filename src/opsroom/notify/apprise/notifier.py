@@ -22,6 +22,9 @@ class AppriseNotifier:
         body = message.body
         if message.ack_url:
             body += f"\nAcknowledge: {message.ack_url}"
-        if not client.notify(title=message.subject, body=body):
+        # Plain text: alert text is data, never markup a service would render.
+        if not client.notify(
+            title=message.subject, body=body, body_format=apprise.NotifyFormat.TEXT
+        ):
             raise DeliveryError("the apprise service did not accept the notification")
         return Delivery(status="sent")

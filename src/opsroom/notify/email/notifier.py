@@ -15,7 +15,7 @@ def render_email(message: PageMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.address
-    email["Subject"] = message.subject
+    email["Subject"] = " ".join(message.subject.split())[:300]  # no header injection
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "opsroom.invalid")
     lines = [message.body, ""]
     if message.ack_url:

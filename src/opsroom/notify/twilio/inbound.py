@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 from twilio.request_validator import RequestValidator
 
 from opsroom.errors import BadSignatureError, MalformedPayloadError
-from opsroom.notify.base import InboundReply
+from opsroom.notify.base import InboundReply, StatusReport
 from opsroom.notify.settings import TwilioConfig
 
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -41,6 +41,20 @@ class TwilioInbound:
         if not sender:
             raise MalformedPayloadError("an inbound SMS needs From")
         return InboundReply(channel="sms", sender=sender, text=form.get("Body", ""))
+
+    def parse_status(self, form: Mapping[str, str]) -> StatusReport | None:
+        """Message status callbacks: MessageSid, MessageStatus, ErrorCode
+        (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status)."""
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        status = form.get("MessageStatus", "")
+        if not sid or not status:
+            raise MalformedPayloadError("a status callback needs MessageSid and MessageStatus")
+        if status in ("delivered", "read"):
+            return StatusReport(sid, delivered=True)
+        if status in ("undelivered", "failed"):
+            code = form.get("ErrorCode", "")
+            return StatusReport(sid, delivered=False, error=f"Twilio reports {status} {code}")
+        return None
 
     def inbound_answer(self, text: str) -> tuple[str, str]:
         twiml = f"<?xml version='1.0' encoding='UTF-8'?><Response><Message>{escape(text)}</Message>"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from requests import RequestException
+from twilio.base import values
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -52,8 +53,11 @@ def _call_twilio(action: Callable[[], str]) -> Delivery:
 class TwilioSmsNotifier:
     channel = "sms"
 
-    def __init__(self, client: Client, config: TwilioConfig) -> None:
+    def __init__(
+        self, client: Client, config: TwilioConfig, status_url: Callable[[], str] | None = None
+    ) -> None:
         self._client, self._from = client, config.from_number
+        self._status_url = status_url
 
     def find_delivery(self, message: PageMessage, since: datetime) -> Delivery | None:
         """Twilio's own list of messages to the number: is this page (its marker) there?"""
@@ -73,8 +77,12 @@ class TwilioSmsNotifier:
 
     def deliver(self, message: PageMessage) -> Delivery:
         def send() -> str:
+            callback = self._status_url() if self._status_url else values.unset
             sent = self._client.messages.create(
-                to=message.address, from_=self._from, body=sms_text(message)
+                to=message.address,
+                from_=self._from,
+                body=sms_text(message),
+                status_callback=callback,
             )
             return str(sent.sid)
 
