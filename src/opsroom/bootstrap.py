@@ -24,6 +24,7 @@ from opsroom.jobs.worker import Handler, Worker
 from opsroom.metrics import Metrics
 from opsroom.notify.base import InboundNotifier
 from opsroom.notify.registry import build_inbound, build_notifiers
+from opsroom.notify.service import DELIVER
 from opsroom.sources.base import AlertSource
 from opsroom.sources.registry import build_sources
 
@@ -45,6 +46,17 @@ class Container:
 
     def worker(self, name: str | None = None) -> Worker:
         return Worker(self.uow, self.ctx, self.handlers, name)
+
+    def workers(self) -> list[Worker]:
+        """What one process runs: the main worker, plus threads that only deliver pages."""
+        threads = self.settings.worker.delivery_threads
+        if threads == 0:
+            return [self.worker()]
+        only, rest = frozenset({DELIVER}), frozenset({DELIVER})
+        main = Worker(self.uow, self.ctx, self.handlers, exclude=rest)
+        return [main] + [
+            Worker(self.uow, self.ctx, self.handlers, kinds=only) for _ in range(threads)
+        ]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -83,6 +95,26 @@ def bootstrap(
         inbound=build_inbound(settings),
     )
     return container
+
+
+def start_worker_threads(
+    container: Container, stop: threading.Event, *, skip_first: bool = False
+) -> list[threading.Thread]:
+    """Run the process's workers in daemon threads (the first one stays with the caller when
+    `skip_first`); they stop when `stop` is set."""
+    workers = container.workers()[1:] if skip_first else container.workers()
+    threads = [
+        threading.Thread(
+            target=worker.run_forever,
+            args=(stop, container.wake),
+            name=f"opsroom-worker-{number}",
+            daemon=True,
+        )
+        for number, worker in enumerate(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def ensure_channels(container: Container) -> None:

@@ -79,6 +79,8 @@ class WorkerConfig(_Section):
     batch_size: int = Field(default=20, ge=1, le=1000)
     max_attempts: int = Field(default=8, ge=1, le=100)
     lease_seconds: int = Field(default=60, ge=5)
+    # Extra threads per process that only deliver pages (0: the main worker delivers too).
+    delivery_threads: int = Field(default=2, ge=0, le=32)
 
 
 class LoggingConfig(_Section):

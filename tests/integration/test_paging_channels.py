@@ -243,3 +243,22 @@ def test_a_page_interrupted_mid_send_is_sent_exactly_once(
     assert page["status"] == "sent"
     assert len(twilio.messages()) == 1
     assert page["attempts"] == (1 if after_send else 2)
+
+
+def test_page_deliveries_have_their_own_workers_so_slow_channels_never_delay_steps(
+    api: Api,
+) -> None:
+    container = api.container
+    _main, *delivery = container.workers()
+    assert len(delivery) == container.settings.worker.delivery_threads == 2
+    now = container.ctx.clock.now()
+    with container.uow() as uow:
+        uow.jobs.enqueue("page.deliver", {"page_id": 999}, now=now)
+        uow.jobs.enqueue("escalation.step", {"escalation_id": 999}, now=now)
+        uow.commit()
+    lease = timedelta(minutes=1)
+    with container.uow() as uow:
+        claimed = uow.jobs.claim("d", now=now, limit=10, lease=lease, kinds={"page.deliver"})
+        assert [job.kind for job in claimed] == ["page.deliver"]
+        others = uow.jobs.claim("m", now=now, limit=10, lease=lease, exclude={"page.deliver"})
+        assert [job.kind for job in others] == ["escalation.step"]

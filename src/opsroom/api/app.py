@@ -15,7 +15,7 @@ from opsroom.alert import silence_routes
 from opsroom.api import hooks, system
 from opsroom.api.errors import install_error_handlers
 from opsroom.api.ratelimit import HookLimiter
-from opsroom.bootstrap import Container, ensure_channels
+from opsroom.bootstrap import Container, ensure_channels, start_worker_threads
 from opsroom.chat.builtin import routes as chat_routes
 from opsroom.escalation import routes as escalation_routes
 from opsroom.incident import routes as incident_routes
@@ -34,22 +34,13 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_channels(container)
         stop = threading.Event()
-        thread = None
-        if with_worker:
-            worker = container.worker()
-            thread = threading.Thread(
-                target=worker.run_forever,
-                args=(stop, container.wake),
-                name="opsroom-worker",
-                daemon=True,
-            )
-            thread.start()
+        threads = start_worker_threads(container, stop) if with_worker else []
         try:
             yield
         finally:
             stop.set()
             container.wake.set()
-            if thread is not None:
+            for thread in threads:
                 thread.join(timeout=10)
 
     app = FastAPI(

@@ -11,7 +11,7 @@ import typer
 import uvicorn
 
 from opsroom.api.app import create_app
-from opsroom.bootstrap import Container, ensure_channels
+from opsroom.bootstrap import Container, ensure_channels, start_worker_threads
 from opsroom.cli.common import console, container
 from opsroom.user import passwords
 from opsroom.user.service import add_user
@@ -74,6 +74,9 @@ def run_worker() -> None:
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        worker = built.worker()
+        worker = built.workers()[0]
+        threads = start_worker_threads(built, stop, skip_first=True)
         console.print(f"worker {worker.name} started")
         worker.run_forever(stop, built.wake)
+        for thread in threads:
+            thread.join(timeout=10)

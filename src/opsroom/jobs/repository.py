@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,17 +40,30 @@ class JobRepository:
         self._session.flush()
         return job
 
-    def claim(self, worker: str, *, now: datetime, limit: int, lease: timedelta) -> list[JobRow]:
-        """Take due jobs (and jobs whose holder's lease ran out) for this worker."""
+    def claim(
+        self,
+        worker: str,
+        *,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        kinds: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[JobRow]:
+        """Take due jobs (and jobs whose holder's lease ran out) for this worker, optionally
+        only of some kinds or all but some kinds."""
         due = or_(
             and_(JobRow.status == QUEUED, JobRow.due_at <= now),
             and_(JobRow.status == RUNNING, JobRow.locked_until < now),
         )
+        query = select(JobRow).where(due)
+        if kinds is not None:
+            query = query.where(JobRow.kind.in_(list(kinds)))
+        if exclude:
+            query = query.where(JobRow.kind.not_in(list(exclude)))
         rows = list(
             self._session.scalars(
-                select(JobRow)
-                .where(due)
-                .order_by(JobRow.due_at, JobRow.id)
+                query.order_by(JobRow.due_at, JobRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )

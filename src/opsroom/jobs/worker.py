@@ -38,11 +38,17 @@ class Worker:
         ctx: Context,
         handlers: dict[str, Handler],
         name: str | None = None,
+        *,
+        kinds: frozenset[str] | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> None:
         self._uow = uow_factory
         self._ctx = ctx
         self._handlers = handlers
         self.name = name or worker_name()
+        # A worker may serve only some job kinds (page deliveries, whose provider calls can be
+        # slow) or all but some, so slow calls never delay escalation steps.
+        self._kinds, self._exclude = kinds, exclude
         config = ctx.settings.worker
         self._batch, self._lease = config.batch_size, timedelta(seconds=config.lease_seconds)
 
@@ -50,7 +56,12 @@ class Worker:
         """Claim and run one batch of due jobs; returns how many were claimed."""
         with self._uow() as uow:
             jobs = uow.jobs.claim(
-                self.name, now=self._ctx.clock.now(), limit=self._batch, lease=self._lease
+                self.name,
+                now=self._ctx.clock.now(),
+                limit=self._batch,
+                lease=self._lease,
+                kinds=self._kinds,
+                exclude=self._exclude,
             )
             claimed = [(job.id, job.kind, dict(job.payload)) for job in jobs]
             uow.commit()
@@ -106,7 +117,7 @@ class Worker:
         next_housekeeping = 0.0
         while not stop.is_set():
             try:
-                if time.monotonic() >= next_housekeeping:
+                if self._kinds is None and time.monotonic() >= next_housekeeping:
                     self.housekeeping()
                     next_housekeeping = time.monotonic() + 300
                 claimed = self.run_once()
