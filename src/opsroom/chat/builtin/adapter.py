@@ -20,10 +20,9 @@ class BuiltinChatAdapter:
         self._bot = bot_name
 
     def ensure_channel(self, name: str, topic: str) -> None:
-        if self._rooms.by_name(name) is None:
-            self._rooms.add(
-                RoomRow(name=name, kind="channel", topic=topic, created_at=self._clock.now())
-            )
+        self._rooms.add_unless_exists(
+            RoomRow(name=name, kind="channel", topic=topic, created_at=self._clock.now())
+        )
 
     def create_room(self, name: str, topic: str, incident_number: int) -> str:
         self._rooms.add(
