@@ -33,9 +33,15 @@ from opsroom.context import Context
 from opsroom.db.engine import build_engine, build_session_factory
 from opsroom.db.migrate import ensure_at_head
 from opsroom.db.uow import UnitOfWork
+from opsroom.escalation.jobs import HANDLERS as ESCALATION_HANDLERS
+from opsroom.escalation.ports import OnCallLookup
 from opsroom.jobs.tables import DEFAULT_QUEUE
 from opsroom.jobs.worker import Handler, Worker
 from opsroom.metrics import Metrics
+from opsroom.notify.base import InboundNotifier
+from opsroom.notify.registry import build_inbound, build_notifiers
+from opsroom.notify.service import NOTIFY_QUEUE
+from opsroom.oncall.service import on_call_users
 from opsroom.sources.base import AlertSource
 from opsroom.sources.cloudwatch.confirm import CONFIRM_JOB, confirm_subscription
 from opsroom.sources.registry import build_sources
@@ -51,6 +57,7 @@ class Container:
     handlers: dict[str, Handler]
     secret_key: str
     http: httpx.Client
+    inbound: dict[str, InboundNotifier] = field(default_factory=dict)
     wake: threading.Event = field(default_factory=threading.Event)
     owns_http: bool = True
 
@@ -62,9 +69,15 @@ class Container:
         return Worker(self.uow, self.ctx, self.handlers, name, queues=queues)
 
     def lane_workers(self) -> list[Worker]:
-        """One worker for the default queue and one per remote chat platform, so a slow or
-        rate-limited platform never holds up paging or another platform."""
-        lanes = [[DEFAULT_QUEUE], *([queue] for queue in self.ctx.chat.remote_queues())]
+        """What one process runs, one thread each: a worker for the default queue (escalation
+        steps, alert groups), one per remote chat platform, and `worker.delivery_threads`
+        for the `notify` queue (page deliveries), so neither a slow or rate-limited platform
+        nor a slow page channel ever holds up an escalation step or another lane. With no
+        delivery threads the default queue's worker delivers pages too."""
+        threads = self.settings.worker.delivery_threads
+        first = [DEFAULT_QUEUE] if threads else [DEFAULT_QUEUE, NOTIFY_QUEUE]
+        lanes = [first, *([queue] for queue in self.ctx.chat.remote_queues())]
+        lanes += [[NOTIFY_QUEUE]] * threads
         return [self.worker(queues=lane) for lane in lanes]
 
     def close(self) -> None:
@@ -79,20 +92,26 @@ def bootstrap(
     clock: Clock | None = None,
     check_schema: bool = True,
     http_client: httpx.Client | None = None,
+    on_call: OnCallLookup = on_call_users,
 ) -> Container:
     """`http_client` makes the outbound calls of sources and their jobs (tests point it at
-    local servers); without one, bootstrap builds one and the container closes it."""
+    local servers); without one, bootstrap builds one and the container closes it.
+    `on_call` is who escalation pages for a schedule target: the on-call schedules."""
     engine = build_engine(settings.database.url, echo=settings.database.echo)
     if check_schema:
         ensure_at_head(engine)
     wake = threading.Event()
     clock = clock or SystemClock()
+    secret_key = _secret_key(settings)
     ctx = Context(
         settings=settings,
         clock=clock,
         metrics=Metrics(),
         wake_worker=wake.set,
         chat=build_hub(settings, clock),
+        notifiers=build_notifiers(settings),
+        on_call=on_call,
+        secret_key=secret_key,
     )
     http = http_client or httpx.Client()
     container = Container(
@@ -104,12 +123,14 @@ def bootstrap(
         sources=build_sources(http_client=http, now=lambda: ctx.clock.now()),  # noqa: PLW0108
         handlers={
             **ALERT_HANDLERS,
+            **ESCALATION_HANDLERS,
             **_source_handlers(http),
             DELIVER: run_delivery,
             POLL: run_poll,
         },
-        secret_key=_secret_key(settings),
+        secret_key=secret_key,
         http=http,
+        inbound=build_inbound(settings),
         wake=wake,
         owns_http=http_client is None,
     )
@@ -123,6 +144,24 @@ def _source_handlers(http: httpx.Client) -> dict[str, Handler]:
         confirm_subscription(http, payload)
 
     return {CONFIRM_JOB: confirm}
+
+
+def start_worker_threads(
+    container: Container, stop: threading.Event, workers: list[Worker] | None = None
+) -> list[threading.Thread]:
+    """Run `workers` (default: every lane worker) in daemon threads until `stop` is set."""
+    threads = [
+        threading.Thread(
+            target=worker.run_forever,
+            args=(stop, container.wake),
+            name=f"opsroom-worker-{'-'.join(worker.queues or ('all',))}-{number}",
+            daemon=True,
+        )
+        for number, worker in enumerate(container.lane_workers() if workers is None else workers)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def ensure_channels(container: Container) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,7 +30,10 @@ from opsroom.chat.mattermost.settings import MattermostSettings
 from opsroom.chat.slack.settings import SlackSettings
 from opsroom.chat.teams.settings import TeamsSettings
 from opsroom.errors import ConfigError
+from opsroom.escalation.settings import EscalationPolicyConfig
+from opsroom.notify.settings import NotifyConfig
 from opsroom.oncall.settings import ScheduleConfig, ScheduleName
+from opsroom.user.settings import TeamConfig, UserConfig
 
 DEFAULT_CONFIG_FILE = "opsroom.yaml"
 AlertSeverity = Literal["critical", "error", "warning", "info"]
@@ -94,6 +97,8 @@ class WorkerConfig(_Section):
     batch_size: int = Field(default=20, ge=1, le=1000)
     max_attempts: int = Field(default=8, ge=1, le=100)
     lease_seconds: int = Field(default=60, ge=5)
+    # Extra threads per process that only deliver pages (0: the main worker delivers too).
+    delivery_threads: int = Field(default=2, ge=0, le=32)
 
 
 class LoggingConfig(_Section):
@@ -120,6 +125,44 @@ class Settings(BaseSettings):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
     schedules: dict[ScheduleName, ScheduleConfig] = Field(default_factory=dict)
+    escalation_policies: list[EscalationPolicyConfig] = Field(default_factory=list)
+    users: list[UserConfig] = Field(default_factory=list)
+    teams: list[TeamConfig] = Field(default_factory=list)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        """Names that point elsewhere in the file must exist there."""
+        policies = _unique("escalation_policies", [p.name for p in self.escalation_policies])
+        _unique("users", [u.name for u in self.users])
+        teams = _unique("teams", [t.name for t in self.teams])
+        for service in self.services:
+            if service.escalation_policy and service.escalation_policy not in policies:
+                raise ValueError(
+                    f"service {service.name!r} names escalation policy "
+                    f"{service.escalation_policy!r}, which is not in escalation_policies"
+                )
+        for policy in self.escalation_policies:
+            for step in policy.steps:
+                for target in step.targets:
+                    if target.kind == "team" and target.name not in teams:
+                        raise ValueError(
+                            f"escalation policy {policy.name!r} names team {target.name!r}, "
+                            "which is not in teams"
+                        )
+        return self
+
+    def service(self, name: str | None) -> ServiceConfig | None:
+        return next((s for s in self.services if s.name == name), None) if name else None
+
+    def policy(self, name: str) -> EscalationPolicyConfig | None:
+        return next((p for p in self.escalation_policies if p.name == name), None)
+
+    def user_config(self, name: str) -> UserConfig | None:
+        return next((u for u in self.users if u.name == name), None)
+
+    def team(self, name: str) -> TeamConfig | None:
+        return next((t for t in self.teams if t.name == name), None)
 
     def integration(self, name: str) -> IntegrationSettings:
         """Settings of one integration by name, defaults when the file says nothing."""
@@ -135,6 +178,15 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _FileSource(settings_cls, _file_data.get()))
+
+
+def _unique(section: str, names: list[str]) -> set[str]:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{section}: {name!r} is defined twice")
+        seen.add(name)
+    return seen
 
 
 _file_data: ContextVar[dict[str, Any]] = ContextVar("opsroom_file_data", default={})  # noqa: B039

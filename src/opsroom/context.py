@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from opsroom.chat.hub import ChatHub
 from opsroom.clock import Clock
 from opsroom.config import Settings
+from opsroom.escalation.ports import OnCallLookup, no_schedules
 from opsroom.metrics import Metrics
+from opsroom.notify.base import Notifier
 
 
 def _nothing() -> None:
@@ -22,3 +24,8 @@ class Context:
     metrics: Metrics
     wake_worker: Callable[[], None] = field(default=_nothing)
     chat: ChatHub = field(default_factory=ChatHub)
+    # Outbound page channels by name (email, sms, voice, apprise); chat DMs are built per use.
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    on_call: OnCallLookup = field(default=no_schedules)
+    # Signs acknowledge links in pages; set by the composition root.
+    secret_key: str = ""

@@ -64,6 +64,12 @@ class PermissionDeniedError(OpsroomError):
     code = "permission_denied"
 
 
+class BadSignatureError(PermissionDeniedError):
+    """An inbound webhook's signature (e.g. X-Twilio-Signature) is missing or wrong."""
+
+    code = "bad_signature"
+
+
 class ConflictError(OpsroomError):
     """The request conflicts with the current state."""
 

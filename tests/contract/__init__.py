@@ -1,0 +1,1 @@
+"""Local stand-ins for SaaS APIs, checked against their published contracts."""

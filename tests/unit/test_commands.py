@@ -10,11 +10,14 @@ from opsroom.chat.commands import (
     Ack,
     AssignRole,
     Declare,
+    Escalate,
     Help,
     Note,
+    Page,
     Resolve,
     SetSeverity,
     SetStatus,
+    ShowOnCall,
     ShowTimeline,
     Update,
     command_name,
@@ -213,7 +216,7 @@ def test_declare_with_unknown_severity_names_it(word: str) -> None:
     )
 
 
-@pytest.mark.parametrize("verb", ["ack", "timeline", "help"])
+@pytest.mark.parametrize("verb", ["timeline", "help"])
 def test_commands_without_arguments_refuse_extra_args(verb: str) -> None:
     message = error_of(f"/inc {verb} now please")
     assert message == f"`{verb}` takes no arguments\nUsage: {USAGE[verb]}"
@@ -276,8 +279,8 @@ def test_note_without_text_shows_usage() -> None:
 
 
 def test_unknown_command_names_it_and_lists_commands() -> None:
-    message = error_of("/inc escalate now")
-    assert message == f"unknown command `escalate`\n{HELP_TEXT}"
+    message = error_of("/inc frobnicate now")
+    assert message == f"unknown command `frobnicate`\n{HELP_TEXT}"
 
 
 def test_text_without_prefix_is_refused_with_command_list() -> None:
@@ -289,4 +292,32 @@ def test_help_text_lists_every_usage_line() -> None:
     lines = HELP_TEXT.splitlines()
     assert lines[0] == "Commands:"
     assert lines[1:] == [f"  {usage}" for usage in USAGE.values()]
-    assert len(lines) == 13
+    assert len(lines) == 15
+
+
+def test_help_lists_paging_and_on_call_commands_together() -> None:
+    verbs = [usage.split()[1] for usage in USAGE.values()]
+    assert {"ack", "page", "escalate", "oncall"} <= set(verbs)
+    assert "/inc ack [group:<id>|<page code>]" in HELP_TEXT
+    assert "/inc page @user|<schedule>|team:<name> [message]" in HELP_TEXT
+    assert "/inc escalate [group:<id>]" in HELP_TEXT
+    assert "/inc oncall [schedule]" in HELP_TEXT
+
+
+def test_ack_page_escalate_and_oncall_parse_side_by_side() -> None:
+    assert parse_command("/inc ack group:7") == Ack(group_id=7)
+    assert parse_command("/inc ack #42") == Ack(code=42)
+    assert parse_command("/inc page schedule:primary db") == Page("schedule:primary", "db")
+    assert parse_command("/inc page team:sre") == Page("team:sre")
+    assert parse_command("/inc escalate group:3") == Escalate(group_id=3)
+    assert parse_command("/inc oncall primary") == ShowOnCall(schedule="primary")
+
+
+@pytest.mark.parametrize("text", ["/inc ack group:99999999999", "/inc ack 0"])
+def test_ack_refuses_numbers_no_group_or_page_can_have(text: str) -> None:
+    assert error_of(text).endswith(f"is not a number opsroom gives out\nUsage: {USAGE['ack']}")
+
+
+def test_escalate_refuses_what_is_not_a_group() -> None:
+    message = error_of("/inc escalate everything")
+    assert message == f"`everything` is not group:<id>\nUsage: {USAGE['escalate']}"

@@ -14,6 +14,7 @@ from opsroom.chat import render
 from opsroom.chat.rooms import announce
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
+from opsroom.escalation.service import start_for_group
 from opsroom.incident.model import severity_from_alert
 from opsroom.incident.service import declare_incident
 from opsroom.jobs.worker import Handler
@@ -35,6 +36,7 @@ def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None
     if group.notified_at is None:
         _auto_declare(uow, ctx, group)
         announce(uow, ctx, "alerts", render.group_opened(group, active))
+        start_for_group(uow, ctx, group)
     elif len(active) > group.notified_count:
         announce(uow, ctx, "alerts", render.group_updated(group, active))
     else:

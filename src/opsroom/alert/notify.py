@@ -15,6 +15,7 @@ from opsroom.alert.routing import route_timing
 from opsroom.alert.tables import AlertGroupRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
+from opsroom.escalation.service import stop_for_group
 
 NOTIFY = "alert_group.notify"
 RESOLVED = "alert_group.resolved"
@@ -42,6 +43,7 @@ def resolve_group(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> None:
     now = ctx.clock.now()
     group.status, group.resolved_at = AlertStatus.RESOLVED.value, now
     group.notify_seq += 1
+    stop_for_group(uow, ctx, group)
     if group.notified_at is not None:
         uow.jobs.enqueue(RESOLVED, {"group_id": group.id}, now=now)
         ctx.wake_worker()

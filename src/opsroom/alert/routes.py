@@ -81,6 +81,8 @@ def group_reads(uow: UnitOfWork, rows: list[AlertGroupRow]) -> list[AlertGroupRe
                 service=row.service,
                 created_at=row.created_at,
                 resolved_at=row.resolved_at,
+                acknowledged_at=row.acknowledged_at,
+                acknowledged_by=row.acknowledged_by,
             )
         )
     return reads

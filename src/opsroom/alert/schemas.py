@@ -54,6 +54,8 @@ class AlertGroupRead(BaseModel):
     service: str | None
     created_at: datetime
     resolved_at: datetime | None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
 
 
 class GroupDeclare(BaseModel):

@@ -67,6 +67,7 @@ class ServiceConfig(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
     description: str = ""
     maintenance: list[MaintenanceWindowConfig] = Field(default_factory=list)
+    escalation_policy: str | None = None
 
 
 class RateLimitConfig(_Model):

@@ -45,6 +45,8 @@ class AlertGroupRow(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notify_seq: Mapped[int] = mapped_column(default=0)
     notified_count: Mapped[int] = mapped_column(default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class AlertRow(Base):

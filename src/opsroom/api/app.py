@@ -15,11 +15,20 @@ from opsroom.alert import silence_routes
 from opsroom.api import chat, hooks, system
 from opsroom.api.errors import install_error_handlers
 from opsroom.api.ratelimit import HookLimiter
-from opsroom.bootstrap import Container, ensure_channels, start_connections, start_socket_mode
+from opsroom.bootstrap import (
+    Container,
+    ensure_channels,
+    start_connections,
+    start_socket_mode,
+    start_worker_threads,
+)
 from opsroom.chat.builtin import routes as chat_routes
+from opsroom.escalation import routes as escalation_routes
 from opsroom.incident import routes as incident_routes
+from opsroom.notify import routes as notify_routes
 from opsroom.oncall import calendar_routes as oncall_calendar_routes
 from opsroom.oncall import routes as oncall_routes
+from opsroom.user import paging_routes
 from opsroom.user import routes as user_routes
 from opsroom.web import routes as web_routes
 from opsroom.web.routes import STATIC
@@ -34,18 +43,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         ensure_channels(container)
         closers = start_socket_mode(container) + start_connections(container)
         stop = threading.Event()
-        threads = []
-        if with_worker:
-            for worker in container.lane_workers():
-                lane = "-".join(worker.queues or ("all",))
-                thread = threading.Thread(
-                    target=worker.run_forever,
-                    args=(stop, container.wake),
-                    name=f"opsroom-worker-{lane}",
-                    daemon=True,
-                )
-                thread.start()
-                threads.append(thread)
+        threads = start_worker_threads(container, stop) if with_worker else []
         try:
             yield
         finally:
@@ -76,6 +74,9 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         oncall_calendar_routes,
         chat_routes,
         user_routes,
+        escalation_routes,
+        notify_routes,
+        paging_routes,
         web_routes,
     ):
         app.include_router(module.router)

@@ -1,4 +1,8 @@
-"""Buttons and forms: Acknowledge, Declare and Resolve, the same on every platform."""
+"""Buttons and forms: Acknowledge, Declare and Resolve, the same on every platform.
+
+Acknowledge on an alert group (`group:<id>`) acknowledges the group itself, like
+`/inc ack group:<id>`: its escalation stops, and its incident, if any, is acknowledged too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from opsroom.chat.inbound import ActionInvoked, DeclareForm, DeclareSubmitted, I
 from opsroom.chat.message import ACK, DECLARE, RESOLVE, plain
 from opsroom.chat.runner import authorize, declared_reply, invite_declarer, run_in_incident
 from opsroom.context import Context
+from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import (
     ConflictError,
@@ -15,6 +20,7 @@ from opsroom.errors import (
     OpsroomError,
     PermissionDeniedError,
 )
+from opsroom.escalation.ack import acknowledge_group
 from opsroom.incident import service as incidents
 from opsroom.incident.model import incident_ref, severity_from_alert
 from opsroom.incident.service import Actor
@@ -37,7 +43,7 @@ def _action(
     uow: UnitOfWork, ctx: Context, event: ActionInvoked, actor: Actor, role: str
 ) -> InboundOutcome:
     kind, _, ident = event.value.partition(":")
-    if not ident.isdigit() or kind not in ("incident", "group"):
+    if not ident.isdigit() or kind not in ("incident", "group") or int(ident) > MAX_ID:
         raise InvalidInputError(f"unknown button value {event.value!r}")
     if event.action == DECLARE:
         authorize(cmd.Declare(title="-"), role)
@@ -46,6 +52,9 @@ def _action(
     if command is None:
         raise InvalidInputError(f"unknown button action {event.action!r}")
     authorize(command, role)
+    if event.action == ACK and kind == "group":
+        reply = acknowledge_group(uow, ctx, int(ident), actor)
+        return InboundOutcome(reply=plain(reply), public=True)
     incident = _incident(uow, kind, int(ident))
     reply = run_in_incident(uow, ctx, command, incident, actor)
     return InboundOutcome(reply=plain(reply), public=True)

@@ -17,12 +17,14 @@ PREFIX = "/inc"
 
 USAGE: dict[str, str] = {
     "declare": "/inc declare [sev1..sev4] <title>",
-    "ack": "/inc ack",
+    "ack": "/inc ack [group:<id>|<page code>]",
     "status": "/inc status <investigating|identified|monitoring> [message]",
     "update": "/inc update <message>",
     "sev": "/inc sev <1-4>",
     "role": f"/inc role <{'|'.join(ROLES)}> @user",
     "note": "/inc note <text>",
+    "page": "/inc page @user|<schedule>|team:<name> [message]",
+    "escalate": "/inc escalate [group:<id>]",
     "resolve": "/inc resolve [summary]",
     "timeline": "/inc timeline",
     "silence": '/inc silence <matchers> <duration> [comment]  (e.g. alertname="DiskFull" 2h)',
@@ -34,6 +36,9 @@ HELP_TEXT = "Commands:\n" + "\n".join(f"  {usage}" for usage in USAGE.values())
 
 # Commands that only make sense inside an incident room.
 INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help", "silence", "oncall"}
+_GROUP_ARG = re.compile(r"^group:#?(\d{1,12})$", re.IGNORECASE)
+_MAX_NUMBER = 2**31 - 1
+_PAGE_TARGET = re.compile(r"^(?:(schedule|team|user):|@)?([A-Za-z0-9_.-]{1,100})$")
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,23 @@ class Declare:
 
 @dataclass(frozen=True)
 class Ack:
-    pass
+    """Without arguments: the room's incident. `group:<id>` or a page's code work anywhere."""
+
+    group_id: int | None = None
+    code: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """Page a person (`@alice`), a schedule's on-call (`primary`) or a team (`team:sre`)."""
+
+    target: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Escalate:
+    group_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +135,8 @@ Command = (
     | Help
     | Silence
     | ShowOnCall
+    | Page
+    | Escalate
 )
 
 
@@ -213,6 +236,43 @@ def _resolve(args: str) -> Command:
     return Resolve(summary=args)
 
 
+def _ack(args: str) -> Command:
+    if not args:
+        return Ack()
+    group = _GROUP_ARG.match(args)
+    if group:
+        return Ack(group_id=_number("ack", group.group(1)))
+    if re.fullmatch(r"#?\d{1,12}", args):
+        return Ack(code=_number("ack", args.lstrip("#")))
+    raise _fail("ack", f"`{args}` is neither group:<id> nor a page code")
+
+
+def _number(verb: str, digits: str) -> int:
+    """A group id or page code: a row id, so at most 2**31 - 1 (the databases' integer)."""
+    number = int(digits)
+    if not 1 <= number <= _MAX_NUMBER:
+        raise _fail(verb, f"`{digits}` is not a number opsroom gives out")
+    return number
+
+
+def _page(args: str) -> Command:
+    first, _, message = args.partition(" ")
+    match = _PAGE_TARGET.match(first)
+    if not first or match is None:
+        raise _fail("page", "a target is required: @user, a schedule name or team:<name>")
+    kind = match.group(1) or ("user" if first.startswith("@") else "schedule")
+    return Page(target=f"{kind}:{match.group(2)}", message=message.strip())
+
+
+def _escalate(args: str) -> Command:
+    if not args:
+        return Escalate()
+    group = _GROUP_ARG.match(args)
+    if group is None:
+        raise _fail("escalate", f"`{args}` is not group:<id>")
+    return Escalate(group_id=_number("escalate", group.group(1)))
+
+
 def _silence(args: str) -> Command:
     tokens = _quoted_tokens(args)
     matchers: list[str] = []
@@ -249,7 +309,9 @@ def _quoted_tokens(text: str) -> list[str]:
 
 _PARSERS = {
     "declare": _declare,
-    "ack": _no_args("ack", Ack()),
+    "ack": _ack,
+    "page": _page,
+    "escalate": _escalate,
     "status": _status,
     "update": _update,
     "sev": _sev,
@@ -275,4 +337,6 @@ _NAMES: dict[type, str] = {
     Help: "help",
     Silence: "silence",
     ShowOnCall: "oncall",
+    Page: "page",
+    Escalate: "escalate",
 }

@@ -22,7 +22,10 @@ def group_opened(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Message:
         text=f"[{group.severity.upper()}] Alert group #{group.id}: {group.title}",
         lines=_alert_lines(alerts),
         more_lines=max(0, len(alerts) - MAX_LISTED),
-        context=f"Declare an incident from it: /inc declare group:{group.id}",
+        context=(
+            f"Acknowledge: /inc ack group:{group.id} · declare an incident: "
+            f"/inc declare group:{group.id}"
+        ),
         buttons=_group_buttons(group),
         level=_LEVELS.get(group.severity, "info"),
     )

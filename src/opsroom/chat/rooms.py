@@ -129,6 +129,23 @@ def send_direct(
     return sent
 
 
+def page_direct(uow: UnitOfWork, ctx: Context, user_name: str, message: Message) -> list[str]:
+    """A page as direct messages: in the person's direct-message room of the built-in chat
+    (which knows every opsroom user by name) and on every other platform that knows them;
+    returns the platforms it went to (none: the person cannot be reached by chat)."""
+    sent = []
+    if BUILTIN in ctx.chat:
+        builtin = ctx.chat.get(BUILTIN)
+        if builtin.adapter(uow).capabilities.direct_messages:
+            outbox.post(uow, ctx, builtin.name, message, direct=user_name)
+            sent.append(builtin.name)
+    user = uow.users.get_by_name(user_name)
+    if user is not None:
+        others = [name for name in ctx.chat.names() if name != BUILTIN]
+        sent += send_direct(uow, ctx, user, message, platforms=others) if others else []
+    return sent
+
+
 def room_names(uow: UnitOfWork, incident: IncidentRow) -> dict[str, str]:
     """The incident's room name per platform."""
     return {row.platform: row.name for row in uow.chat.rooms_of_incident(incident.id)}

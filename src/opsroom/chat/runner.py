@@ -17,6 +17,8 @@ from opsroom.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from opsroom.escalation import ack as acks
+from opsroom.escalation import commands as escalation_commands
 from opsroom.incident import service as incidents
 from opsroom.incident.model import incident_ref, severity_from_alert
 from opsroom.incident.service import Actor
@@ -87,6 +89,9 @@ def _run(
             f"Silence #{silence.id} mutes {' '.join(silence.matchers)} until "
             f"{silence.ends_at:%Y-%m-%d %H:%M} UTC"
         )
+    anywhere = _run_anywhere(uow, ctx, command, actor)
+    if anywhere is not None:
+        return anywhere
     if incident is None:
         name = cmd.command_name(command)
         raise CommandError(
@@ -95,12 +100,28 @@ def _run(
     return run_in_incident(uow, ctx, command, incident, actor)
 
 
+def _run_anywhere(uow: UnitOfWork, ctx: Context, command: cmd.Command, actor: Actor) -> str | None:
+    """`/inc ack group:<id>`, `/inc ack <page code>` and `/inc escalate group:<id>` name what
+    they act on, so they work in any room (#alerts above all); None for other commands."""
+    if isinstance(command, cmd.Ack) and command.group_id:
+        return acks.acknowledge_group(uow, ctx, command.group_id, actor)
+    if isinstance(command, cmd.Ack) and command.code:
+        return acks.acknowledge_code(uow, ctx, command.code, actor)
+    if isinstance(command, cmd.Escalate) and command.group_id:
+        return escalation_commands.escalate_group(uow, ctx, command.group_id, actor)
+    return None
+
+
 def run_in_incident(
     uow: UnitOfWork, ctx: Context, command: cmd.Command, incident: IncidentRow, actor: Actor
 ) -> str:
     match command:
         case cmd.Ack():
-            return incidents.acknowledge(uow, ctx, incident, actor)
+            return acks.acknowledge_incident(uow, ctx, incident, actor)
+        case cmd.Page(target=target, message=message):
+            return escalation_commands.page(uow, ctx, incident, target, message, actor)
+        case cmd.Escalate():
+            return escalation_commands.escalate_incident(uow, ctx, incident, actor)
         case cmd.SetStatus(status=status, message=message):
             return incidents.set_status(uow, ctx, incident, actor, status, message)
         case cmd.Update(message=message):
@@ -112,7 +133,9 @@ def run_in_incident(
         case cmd.Note(text=text):
             return incidents.add_note(uow, ctx, incident, actor, text)
         case cmd.Resolve(summary=summary):
-            return incidents.resolve(uow, ctx, incident, actor, summary)
+            reply = incidents.resolve(uow, ctx, incident, actor, summary)
+            escalation_commands.stop_for_incident(uow, ctx, incident, actor)
+            return reply
         case cmd.ShowTimeline():
             entries, total = uow.incidents.timeline_tail(incident.id, TIMELINE_SHOWN)
             return render.timeline(entries, total)

@@ -13,6 +13,7 @@ from opsroom.cli.common import console, container, err_console, settings_or_exit
 from opsroom.db.engine import build_engine
 from opsroom.db.migrate import current_revision, head_revision, upgrade
 from opsroom.errors import OpsroomError
+from opsroom.escalation.checks import paging_warnings
 from opsroom.user import passwords
 from opsroom.user.service import add_user, create_token, ensure_user
 
@@ -114,6 +115,8 @@ def config_check(
     """
     settings = settings_or_exit()
     console.print("configuration is valid")
+    for warning in paging_warnings(settings):
+        console.print(f"  [yellow]warning:[/yellow] {warning}", markup=True)
     console.print(f"  web page: {settings.server.public_url()}/")
     console.print(f"  database: {settings.database.url.split('@')[-1]}")
     engine = build_engine(settings.database.url)

@@ -10,7 +10,8 @@ from rich.table import Table
 from opsroom.alert.model import AlertStatus, NormalizedAlert, fingerprint
 from opsroom.alert.service import ingest
 from opsroom.cli.common import console, container
-from opsroom.errors import NotFoundError
+from opsroom.config import Settings
+from opsroom.errors import InvalidInputError, NotFoundError
 from opsroom.incident.model import incident_ref, severity_label
 from opsroom.incident.service import Actor, declare_incident
 
@@ -59,6 +60,9 @@ def incident_declare(
     title: str,
     sev: Annotated[int, typer.Option(min=1, max=4, help="Severity 1 (worst) to 4.")] = 3,
     user: Annotated[str, typer.Option(help="Who declares it.")] = "cli",
+    service: Annotated[
+        str | None, typer.Option(help="A service of opsroom.yaml: its policy pages people.")
+    ] = None,
 ) -> None:
     """Declare an incident: its room is created and announced in #incidents."""
     with container() as built, built.uow() as uow:
@@ -68,9 +72,16 @@ def incident_declare(
             title=title,
             severity=sev,
             actor=Actor(user, "cli"),
+            service=_service(built.settings, service),
         )
         uow.commit()
         console.print(f"Declared {incident_ref(incident.number)}: room #{incident.room}")
+
+
+def _service(settings: Settings, name: str | None) -> str | None:
+    if name is not None and settings.service(name) is None:
+        raise InvalidInputError(f"unknown service {name!r}: it is not in opsroom.yaml's services")
+    return name
 
 
 @alert_app.command("send")

@@ -14,7 +14,7 @@ import typer
 import uvicorn
 
 from opsroom.api.app import create_app
-from opsroom.bootstrap import Container, ensure_channels
+from opsroom.bootstrap import Container, ensure_channels, start_worker_threads
 from opsroom.cli.common import console, container
 from opsroom.user import passwords
 from opsroom.user.service import add_user
@@ -104,13 +104,8 @@ def run_worker() -> None:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         workers = built.lane_workers()
-        threads = [
-            threading.Thread(target=w.run_forever, args=(stop, built.wake), daemon=True)
-            for w in workers[1:]
-        ]
-        for thread in threads:
-            thread.start()
-        console.print(f"worker {workers[0].name} started ({len(workers)} queues)")
+        threads = start_worker_threads(built, stop, workers[1:])
+        console.print(f"worker {workers[0].name} started ({len(workers)} lanes)")
         workers[0].run_forever(stop, built.wake)
         for thread in threads:
             thread.join(timeout=10)

@@ -4,8 +4,10 @@ from opsroom.alert import tables as alert_tables
 from opsroom.chat import tables as chat_platform_tables
 from opsroom.chat.builtin import tables as chat_tables
 from opsroom.db.base import Base
+from opsroom.escalation import tables as escalation_tables
 from opsroom.incident import tables as incident_tables
 from opsroom.jobs import tables as job_tables
+from opsroom.notify import tables as notify_tables
 from opsroom.oncall import tables as oncall_tables
 from opsroom.user import tables as user_tables
 
@@ -15,9 +17,11 @@ __all__ = [
     "alert_tables",
     "chat_platform_tables",
     "chat_tables",
+    "escalation_tables",
     "incident_tables",
     "job_tables",
     "metadata",
+    "notify_tables",
     "oncall_tables",
     "user_tables",
 ]

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from opsroom.alert.repository import AlertRepository
 from opsroom.chat.builtin.repository import RoomRepository
 from opsroom.chat.repository import ChatRepository
+from opsroom.escalation.repository import EscalationRepository
 from opsroom.incident.repository import IncidentRepository
 from opsroom.jobs.repository import JobRepository
+from opsroom.notify.repository import PageRepository
 from opsroom.oncall.repository import ScheduleRepository
 from opsroom.user.repository import UserRepository
 
@@ -30,6 +32,8 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.users = UserRepository(self.session)
         self.schedules = ScheduleRepository(self.session)
+        self.escalations = EscalationRepository(self.session)
+        self.pages = PageRepository(self.session)
         return self
 
     def __exit__(

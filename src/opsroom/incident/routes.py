@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.api.params import Offset, RowId
-from opsroom.errors import NotFoundError
+from opsroom.bootstrap import Container
+from opsroom.errors import InvalidInputError, NotFoundError
 from opsroom.incident.model import OPEN_STATUSES, IncidentStatus, incident_ref
 from opsroom.incident.schemas import (
     IncidentCreate,
@@ -61,12 +62,19 @@ async def create_incident(
                 title=body.title,
                 severity=body.severity,
                 actor=Actor(user.name, "api"),
+                service=_known_service(container, body.service),
             )
             read = incident_read(uow, incident)
             uow.commit()
             return read
 
     return await run_in_threadpool(declare)
+
+
+def _known_service(container: Container, name: str | None) -> str | None:
+    if name is not None and container.settings.service(name) is None:
+        raise InvalidInputError(f"unknown service {name!r}: it is not in opsroom.yaml's services")
+    return name
 
 
 @router.get("/incidents/{number}")

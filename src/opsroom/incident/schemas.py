@@ -39,6 +39,7 @@ class IncidentRead(BaseModel):
     room: str | None
     rooms: list[IncidentRoomRead]
     alert_group_ids: list[int]
+    service: str | None = None
 
 
 class IncidentCreate(BaseModel):
@@ -46,6 +47,7 @@ class IncidentCreate(BaseModel):
 
     title: Text = Field(min_length=1, max_length=500)
     severity: int = Field(default=3, ge=1, le=4)
+    service: str | None = Field(default=None, description="pages the service's policy")
 
 
 class TimelineEntryRead(BaseModel):
@@ -81,4 +83,5 @@ def incident_read(uow: UnitOfWork, row: IncidentRow) -> IncidentRead:
             for r in uow.chat.rooms_of_incident(row.id)
         ],
         alert_group_ids=[group.id for group in uow.alerts.groups_of_incident(row.id)],
+        service=row.service,
     )

@@ -20,6 +20,7 @@ from opsroom.incident.tables import IncidentRow, TimelineEntryRow
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
+DECLARED = "incident.declared"
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,12 @@ def declare_incident(
     group_ids: list[int] | None = None,
     trigger: str = "manual",
     invite: dict[str, list[str]] | None = None,
+    service: str | None = None,
 ) -> IncidentRow:
     """Create the incident, its rooms, the announcement and the summary, in one transaction.
 
-    `invite` names people to add to the new rooms, by platform user id per platform.
+    `invite` names people to add to the new rooms, by platform user id per platform;
+    `service` (else the first linked group's) is what a policy pages for (see escalation).
     """
     now = ctx.clock.now()
     uow.incidents.lock_numbers()
@@ -84,6 +87,11 @@ def declare_incident(
         )
     )
     groups = _link_groups(uow, incident, group_ids or [])
+    incident.service = service or next((g.service for g in groups if g.service), None)
+    if incident.service:
+        # Escalation (if the service has a policy) starts in a job, after this commits.
+        uow.jobs.enqueue(DECLARED, {"incident_id": incident.id}, now=now)
+        ctx.wake_worker()
     record(
         uow,
         ctx,

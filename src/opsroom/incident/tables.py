@@ -27,6 +27,7 @@ class IncidentRow(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     room: Mapped[str | None] = mapped_column(String(80))
+    service: Mapped[str | None] = mapped_column(String(100))
 
 
 class IncidentRoleRow(Base):

@@ -206,9 +206,10 @@ def test_chat_back_pressure_never_delays_the_default_queue(
     with container.uow() as uow:
         uow.jobs.enqueue("page", {"n": 1}, now=clock(container).now())
         uow.commit()
-    [default_lane, chat_lane] = container.lane_workers()
+    default_lane, chat_lane, *notify_lanes = container.lane_workers()
     assert default_lane.queues == ("default",)
     assert chat_lane.queues == ("chat.fake",)
+    assert {lane.queues for lane in notify_lanes} == {("notify",)}  # page deliveries
     assert default_lane.run_once() == 1
     assert pages == [1]
     assert fake.calls == []

@@ -16,6 +16,7 @@ from opsroom.chat.message import Message, ReplyTarget, plain_text
 from opsroom.clock import Clock
 from opsroom.errors import NotFoundError, RoomArchivedError
 from opsroom.logging import get_logger
+from opsroom.user.model import dm_room
 
 log = get_logger(__name__)
 
@@ -34,7 +35,9 @@ BUILTIN_LIMITS = Limits(
 
 class BuiltinChatAdapter:
     platform = "builtin"
-    capabilities = Capabilities(local=True, topics=True, archive=True, read_only=True)
+    capabilities = Capabilities(
+        local=True, topics=True, archive=True, read_only=True, direct_messages=True
+    )
     limits = BUILTIN_LIMITS
 
     def __init__(self, rooms: RoomRepository, clock: Clock, bot_name: str) -> None:
@@ -46,10 +49,9 @@ class BuiltinChatAdapter:
         return text
 
     def ensure_channel(self, name: str, topic: str) -> None:
-        if self._rooms.by_name(name) is None:
-            self._rooms.add(
-                RoomRow(name=name, kind="channel", topic=topic, created_at=self._clock.now())
-            )
+        self._rooms.add_unless_exists(
+            RoomRow(name=name, kind="channel", topic=topic, created_at=self._clock.now())
+        )
 
     def create_room(self, name: str, topic: str, *, incident_number: int) -> RoomRef:
         if self._rooms.by_name(name) is not None:
@@ -120,8 +122,11 @@ class BuiltinChatAdapter:
             row.archived_at = self._clock.now()
 
     def open_direct(self, user_id: str) -> str:
-        """Not offered (`direct_messages` is off); callers check the capability first."""
-        raise NotFoundError("the built-in chat has no direct messages")
+        """The person's direct-message room (`dm-<name>`), made on first use; the built-in
+        chat's user ids are opsroom user names."""
+        name = dm_room(user_id)
+        self.ensure_channel(name, f"Direct messages for {user_id}")
+        return name
 
     def reply(self, target: ReplyTarget, message: Message) -> None:
         """Not offered (`deferred_replies` is off): replies are posted in the room at once."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opsroom.chat.builtin.tables import MessageRow, RoomRow
@@ -19,6 +20,16 @@ class RoomRepository:
         self._session.add(room)
         self._session.flush()
         return room
+
+    def add_unless_exists(self, room: RoomRow) -> None:
+        """Add a room another transaction may be adding at the same moment (a DM room)."""
+        if self.by_name(room.name) is not None:
+            return
+        try:
+            with self._session.begin_nested():
+                self._session.add(room)
+        except IntegrityError:
+            pass  # it was created meanwhile: the same room
 
     def list_rooms(self, *, include_archived: bool = True) -> list[RoomRow]:
         query = select(RoomRow).order_by(RoomRow.kind, RoomRow.id.desc())

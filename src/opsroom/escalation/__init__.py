@@ -1,0 +1,1 @@
+"""Escalation policies and escalation runs: who is paged, in which order, until someone acks."""

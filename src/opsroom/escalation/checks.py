@@ -1,0 +1,35 @@
+"""What `opsroom config check` says about paging: names and channels that cannot work."""
+
+from __future__ import annotations
+
+from opsroom.config import Settings
+
+
+def paging_warnings(settings: Settings) -> list[str]:
+    """Problems opsroom.yaml alone shows (people added by CLI or API may still exist)."""
+    people = {user.name for user in settings.users}
+    warnings = []
+    for policy in settings.escalation_policies:
+        for number, step in enumerate(policy.steps, 1):
+            for target in step.targets:
+                if target.kind == "user" and target.name not in people:
+                    warnings.append(
+                        f"policy {policy.name} step {number}: user {target.name} is not in "
+                        "opsroom.yaml (fine if added with `opsroom user add`)"
+                    )
+    twilio, smtp = settings.notify.twilio, settings.notify.smtp
+    channels: dict[str, object | None] = {"sms": twilio, "voice": twilio, "email": smtp}
+    for user in settings.users:
+        for contact in user.contacts:
+            if contact.kind in channels and channels[contact.kind] is None:
+                section = "notify.smtp" if contact.kind == "email" else "notify.twilio"
+                warnings.append(
+                    f"user {user.name} has a {contact.kind} contact but {section} is not set"
+                )
+        if not user.contacts:
+            warnings.append(f"user {user.name} has no contact method: pages cannot reach them")
+    for team in settings.teams:
+        for member in team.members:
+            if member not in people:
+                warnings.append(f"team {team.name}: member {member} is not in opsroom.yaml")
+    return warnings

@@ -1,0 +1,1 @@
+"""Paging people: the `Notifier` port, one folder per provider, pages and their deliveries."""

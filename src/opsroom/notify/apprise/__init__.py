@@ -1,0 +1,1 @@
+"""Pages through apprise URLs: ntfy, Pushover, Telegram, Gotify, JSON webhooks and more."""

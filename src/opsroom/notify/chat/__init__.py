@@ -1,0 +1,1 @@
+"""Pages as chat direct messages, through the chat port (every platform with DMs)."""

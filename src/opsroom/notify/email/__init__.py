@@ -1,0 +1,1 @@
+"""Pages by email over SMTP, with a signed acknowledge link."""
