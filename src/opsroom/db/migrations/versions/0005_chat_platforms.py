@@ -99,6 +99,9 @@ def upgrade() -> None:
         "i.declared_at, r.archived_at FROM incidents i JOIN rooms r ON r.name = i.room "
         "WHERE i.room IS NOT NULL"
     )
+    # Page deliveries waiting from revision 0004 belong to the `notify` queue, which the
+    # delivery threads serve (the default queue's worker does not when they exist).
+    op.execute("UPDATE jobs SET queue = 'notify' WHERE kind = 'page.deliver'")
 
 
 def downgrade() -> None:
