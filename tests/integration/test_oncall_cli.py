@@ -107,6 +107,15 @@ def test_config_check_reports_gaps_and_members_who_are_not_users(run: Runner) ->
     assert strict.exit_code == 1
 
 
+def test_config_check_counts_the_people_of_opsroom_yaml_as_users(run: Runner) -> None:
+    """A member defined under `users:` (paged by escalation) is an opsroom user already."""
+    config = CONFIG.replace("[alice, bob, carol]", "[alice, zed]")
+    config += "users:\n  - name: zed\n    contacts: [{kind: chat}]\n"
+    result = run("config", "check", "--gap-days", "7", config=config)
+    assert "not opsroom users" not in result.output
+    assert result.exit_code == 0, result.output
+
+
 def test_config_check_names_the_field_of_a_bad_schedule(run: Runner) -> None:
     config = CONFIG.replace("America/Chicago", "America/Chicagoo")
     result = run("config", "check", config=config)

@@ -132,6 +132,24 @@ def test_config_names_the_line_of_a_bad_target(tmp_path: Path) -> None:
         load_settings(_config(tmp_path, text))
 
 
+def test_config_check_warns_about_schedule_targets_opsroom_yaml_lacks(tmp_path: Path) -> None:
+    text = """
+escalation_policies:
+  - name: p
+    steps:
+      - targets: [schedule:primary, schedule:secondary]
+schedules:
+  primary:
+    time_zone: UTC
+    layers: [{name: l, members: [alice], shift: 1d, handoff: "09:00", start: 2026-11-30}]
+"""
+    warnings = paging_warnings(load_settings(_config(tmp_path, text)))
+    assert warnings == [
+        "policy p step 1: schedule secondary is not in opsroom.yaml (fine if created through "
+        "the API)"
+    ]
+
+
 def test_config_check_warns_about_unreachable_people(tmp_path: Path) -> None:
     text = """
 escalation_policies:

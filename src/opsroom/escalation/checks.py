@@ -17,6 +17,11 @@ def paging_warnings(settings: Settings) -> list[str]:
                         f"policy {policy.name} step {number}: user {target.name} is not in "
                         "opsroom.yaml (fine if added with `opsroom user add`)"
                     )
+                if target.kind == "schedule" and target.name not in settings.schedules:
+                    warnings.append(
+                        f"policy {policy.name} step {number}: schedule {target.name} is not in "
+                        "opsroom.yaml (fine if created through the API)"
+                    )
     twilio, smtp = settings.notify.twilio, settings.notify.smtp
     channels: dict[str, object | None] = {"sms": twilio, "voice": twilio, "email": smtp}
     for user in settings.users:

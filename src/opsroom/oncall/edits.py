@@ -18,8 +18,8 @@ MAX_LAYERS = 50
 log = get_logger(__name__)
 
 
-def _check_members(uow: UnitOfWork, layers: list[LayerConfig]) -> None:
-    unknown = unknown_members(uow, members_of(layers))
+def _check_members(uow: UnitOfWork, ctx: Context, layers: list[LayerConfig]) -> None:
+    unknown = unknown_members(uow, ctx, members_of(layers))
     if unknown:
         raise InvalidInputError(
             f"not opsroom users: {', '.join(unknown)} (add them with `opsroom user add`)",
@@ -66,7 +66,7 @@ def create_schedule(
     if find_definition(uow, ctx, name=name) is not None:
         raise ConflictError(f"schedule {name!r} already exists")
     _check_zone(time_zone)
-    _check_members(uow, layers)
+    _check_members(uow, ctx, layers)
     now = ctx.clock.now()
     log.info("oncall.schedule_created", schedule=name, layers=len(layers), actor=actor)
     return uow.schedules.add(
@@ -99,7 +99,7 @@ def update_schedule(
     if description is not None:
         row.description = description
     if layers is not None:
-        _check_members(uow, layers)
+        _check_members(uow, ctx, layers)
         row.layers = _dump(layers)
     row.updated_at = ctx.clock.now()
     log.info("oncall.schedule_updated", schedule=name)
@@ -136,7 +136,7 @@ def add_layer(
     row = editable(uow, ctx, schedule)
     layers = _layers(row)
     index = len(layers) if position is None else _index(layers, position, extra=1)
-    _check_members(uow, [layer])
+    _check_members(uow, ctx, [layer])
     layers.insert(index, layer)
     row.layers = _dump(layers)
     row.updated_at = ctx.clock.now()
@@ -151,7 +151,7 @@ def replace_layer(
     row = editable(uow, ctx, schedule)
     layers = _layers(row)
     index = _index(layers, position)
-    _check_members(uow, [layer])
+    _check_members(uow, ctx, [layer])
     layers[index] = layer
     row.layers = _dump(layers)
     row.updated_at = ctx.clock.now()

@@ -53,7 +53,7 @@ def parse_time_query(value: str | None, field: str, default: datetime) -> dateti
 def read_schedule(uow: UnitOfWork, ctx: Context, definition: service.Definition) -> ScheduleRead:
     now = ctx.clock.now()
     user = rotation.on_call_at(service.load_schedule(uow, definition, now, now), now)
-    unknown = service.unknown_members(uow, definition.members())
+    unknown = service.unknown_members(uow, ctx, definition.members())
     return schedule_read(definition, [user] if user else [], unknown)
 
 

@@ -165,9 +165,10 @@ def person_shifts(
     return sorted(found, key=lambda item: (item[1].start, item[0]))
 
 
-def unknown_members(uow: UnitOfWork, names: list[str]) -> list[str]:
-    """The names that are not opsroom users, in the order given."""
-    known = uow.schedules.existing_users(names)
+def unknown_members(uow: UnitOfWork, ctx: Context, names: list[str]) -> list[str]:
+    """The names that are not opsroom users, in the order given. People of opsroom.yaml's
+    `users:` count: escalation pages them (their user row is made on first need)."""
+    known = uow.schedules.existing_users(names) | {user.name for user in ctx.settings.users}
     return [name for name in dict.fromkeys(names) if name not in known]
 
 
@@ -190,7 +191,7 @@ def create_override(
         raise InvalidInputError("an override must end after it starts")
     if end - start > rotation.MAX_OVERRIDE:
         raise InvalidInputError(f"an override can last at most {rotation.MAX_OVERRIDE.days} days")
-    if unknown_members(uow, [user]):
+    if unknown_members(uow, ctx, [user]):
         raise InvalidInputError(
             f"{user!r} is not an opsroom user: add them with `opsroom user add`"
         )
@@ -273,7 +274,7 @@ def check_schedules(
             name=definition.name,
             source=definition.source,
             time_zone=definition.time_zone,
-            unknown_members=unknown_members(uow, definition.members()),
+            unknown_members=unknown_members(uow, ctx, definition.members()),
             gaps=schedule_gaps(uow, ctx, schedule=definition.name, start=start, end=end),
         )
         for definition in list_definitions(uow, ctx)
