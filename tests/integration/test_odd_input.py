@@ -132,6 +132,10 @@ def test_chat_message_no_database_can_store_is_refused(api: Api, escape: str, wo
         "/api/v1/alerts?offset=9223372036854775808",
         "/api/v1/alerts?group_id=2147483648",
         "/api/v1/rooms/incidents/messages?after=99999999999999999999",
+        "/api/v1/escalations/2147483648",
+        "/api/v1/escalations?offset=9223372036854775808",
+        "/api/v1/alert-groups/2147483648/history",
+        "/api/v1/pages?escalation_id=2147483648",
     ],
 )
 def test_numbers_no_table_holds_are_a_422(api: Api, path: str) -> None:
@@ -145,6 +149,24 @@ def test_huge_ids_in_writes_are_a_422(api: Api) -> None:
     assert declare.status_code == 422, declare.text
     expire = api.client.delete("/api/v1/silences/99999999999999999999", headers=api.headers)
     assert expire.status_code == 422, expire.text
+    for path in ("/api/v1/alert-groups/2147483648/ack", "/api/v1/incidents/2147483648/ack"):
+        ack = api.post(path, json={})
+        assert ack.status_code == 422, ack.text
+    contact = api.client.delete(
+        "/api/v1/users/alice/contact-methods/2147483648", headers=api.headers
+    )
+    assert contact.status_code == 422, contact.text
+
+
+@pytest.mark.parametrize("text", ["/inc ack group:2147483648", "/inc escalate group:2147483648"])
+def test_paging_commands_refuse_groups_that_cannot_exist(api: Api, text: str) -> None:
+    [reply] = api.say("alerts", text)["replies"]
+    assert "is not a number opsroom gives out" in reply["text"]
+
+
+def test_a_page_code_no_page_has_says_so(api: Api) -> None:
+    [reply] = api.say("alerts", "/inc ack 2147483647")["replies"]
+    assert reply["text"] == "no page has the code 2147483647"
 
 
 @pytest.mark.parametrize("ref", ["group:99999999999999999999999", "group:2147483648", "group:abc"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from opsroom.context import Context
+from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import NotFoundError
 from opsroom.escalation.service import acknowledge_escalations
@@ -43,7 +44,7 @@ def acknowledge_incident(uow: UnitOfWork, ctx: Context, incident: IncidentRow, a
 
 def acknowledge_code(uow: UnitOfWork, ctx: Context, code: int, actor: Actor) -> str:
     """The code in a page (`ACK 42`, the email link): an escalation id."""
-    escalation = uow.escalations.get(code, for_update=True)
+    escalation = uow.escalations.get(code, for_update=True) if 1 <= code <= MAX_ID else None
     if escalation is None:
         raise NotFoundError(f"no page has the code {code}")
     if escalation.alert_group_id is not None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import Offset, RowId
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError
 from opsroom.escalation import ack
@@ -44,7 +45,7 @@ async def list_escalations(
     user: UserDep,
     status: Literal["active", "acknowledged", "resolved"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Items[EscalationRead]:
     """Escalation runs, newest first."""
 
@@ -58,7 +59,7 @@ async def list_escalations(
 
 @router.get("/escalations/{escalation_id}")
 async def get_escalation(
-    escalation_id: int, container: ContainerDep, user: UserDep
+    escalation_id: RowId, container: ContainerDep, user: UserDep
 ) -> EscalationDetail:
     """One run with its history: steps fired, pages, failures, unreachable targets, ack."""
 
@@ -76,7 +77,9 @@ async def get_escalation(
 
 
 @router.get("/alert-groups/{group_id}/history")
-async def group_history(group_id: int, container: ContainerDep, user: UserDep) -> Items[EventRead]:
+async def group_history(
+    group_id: RowId, container: ContainerDep, user: UserDep
+) -> Items[EventRead]:
     """Everything escalation did for an alert group, oldest first."""
 
     def load() -> Items[EventRead]:
@@ -94,7 +97,7 @@ async def group_history(group_id: int, container: ContainerDep, user: UserDep) -
 
 
 @router.post("/alert-groups/{group_id}/ack")
-async def ack_group(group_id: int, container: ContainerDep, user: UserDep) -> AckResult:
+async def ack_group(group_id: RowId, container: ContainerDep, user: UserDep) -> AckResult:
     """Acknowledge an alert group: its escalation stops (idempotent)."""
     return await run_in_threadpool(_ack_group, container, group_id, user.name)
 
@@ -107,7 +110,7 @@ def _ack_group(container: Container, group_id: int, name: str) -> AckResult:
 
 
 @router.post("/incidents/{number}/ack")
-async def ack_incident(number: int, container: ContainerDep, user: UserDep) -> AckResult:
+async def ack_incident(number: RowId, container: ContainerDep, user: UserDep) -> AckResult:
     """Acknowledge an incident: its escalations and its alert groups' stop (idempotent)."""
 
     def run() -> AckResult:

@@ -10,7 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import Offset
 from opsroom.bootstrap import Container
+from opsroom.db.base import MAX_ID
 from opsroom.errors import NotFoundError
 from opsroom.notify.inbound import acknowledge_link, handle_reply, handle_status
 from opsroom.notify.schemas import PageRead
@@ -27,9 +29,9 @@ async def list_pages(
     user: UserDep,
     status: Status | None = None,
     user_name: Annotated[str | None, Query(alias="user")] = None,
-    escalation_id: int | None = None,
+    escalation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Items[PageRead]:
     """Pages, newest first: one person, one channel, with status and delivery attempts."""
 

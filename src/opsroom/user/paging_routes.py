@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import RowId
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError
 from opsroom.schemas import Items
@@ -48,7 +49,7 @@ async def add_contact(
 
 @router.delete("/users/{name}/contact-methods/{contact_id}", status_code=204)
 async def remove_contact(
-    name: str, contact_id: int, container: ContainerDep, user: UserDep
+    name: str, contact_id: RowId, container: ContainerDep, user: UserDep
 ) -> None:
     def remove() -> None:
         with container.uow() as uow:
