@@ -15,6 +15,7 @@ from opsroom.config import Settings
 from opsroom.escalation.service import STEP
 from opsroom.jobs.tables import DEFAULT_QUEUE, JobRow
 from opsroom.notify.service import DELIVER, NOTIFY_QUEUE
+from opsroom.notify.tables import PageRow
 from tests.conftest import Api
 from tests.contract.http_sink import HttpSink
 from tests.contract.smtp_server import SmtpServer
@@ -227,6 +228,38 @@ class CrashingNotifier:
         if self._after:
             self._real.deliver(message)
         raise RuntimeError("worker killed")
+
+
+class LockProbe:
+    """A channel that looks at the page from its own transaction while it is being sent."""
+
+    def __init__(self, real: Any, api: Api) -> None:
+        self.channel, self._real, self._api = real.channel, real, api
+        self.seen: list[str] = []
+
+    def deliver(self, message: Any) -> Any:
+        with self._api.container.uow() as uow:
+            # NOWAIT: on PostgreSQL this fails at once if the worker still held the row.
+            row = uow.session.scalar(
+                select(PageRow).where(PageRow.id == message.page_id).with_for_update(nowait=True)
+            )
+            assert row is not None
+            self.seen.append(row.status)
+            uow.commit()
+        return self._real.deliver(message)
+
+
+def test_a_channel_is_called_with_sending_committed_and_no_transaction_open(
+    api: Api, hook: Any, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    probe = LockProbe(api.container.ctx.notifiers["email"], api)
+    api.container.ctx.notifiers["email"] = probe  # type: ignore[assignment]
+    fire(api, hook())
+    api.run_jobs()
+    assert probe.seen == ["sending"]
+    assert len(smtp.messages) == 1
+    [page] = [p for p in pages(api) if p["channel"] == "email"]
+    assert page["status"] == "sent"
 
 
 @pytest.mark.parametrize("after_send", [True, False])
