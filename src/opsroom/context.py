@@ -24,7 +24,7 @@ class Context:
     metrics: Metrics
     wake_worker: Callable[[], None] = field(default=_nothing)
     chat: ChatHub = field(default_factory=ChatHub)
-    # Outbound page channels by name (email, sms, voice, apprise); chat DMs are built per use.
+    # Outbound page channels by name (email, sms, voice, apprise); chat DMs go through `chat`.
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     on_call: OnCallLookup = field(default=no_schedules)
     # Signs acknowledge links in pages; set by the composition root.
