@@ -14,6 +14,7 @@ from opsroom.alert import routes as alert_routes
 from opsroom.alert import silence_routes
 from opsroom.api import hooks, system
 from opsroom.api.errors import install_error_handlers
+from opsroom.api.hook_integrations import IntegrationCache
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container, ensure_channels
 from opsroom.chat.builtin import routes as chat_routes
@@ -44,6 +45,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         try:
             yield
         finally:
+            app.state.committer.stop()
             stop.set()
             container.wake.set()
             if thread is not None:
@@ -57,6 +59,8 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     )
     app.state.container = container
     app.state.hook_limiter = HookLimiter(container.settings.server.max_hooks_in_flight)
+    app.state.integrations = IntegrationCache()
+    app.state.committer = hooks.hook_committer(container, app.state.integrations)
     install_error_handlers(app)
     for module in (
         system,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.orm import Session
@@ -42,6 +43,12 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside undoes only what the block did."""
+        with self.session.begin_nested():
+            yield
 
     def refresh(self, row: object) -> None:
         """Re-read a row, e.g. after waiting for a lock another transaction held."""
