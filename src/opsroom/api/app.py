@@ -61,6 +61,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     app.state.hook_limiter = HookLimiter(container.settings.server.max_hooks_in_flight)
     app.state.integrations = IntegrationCache()
     app.state.committer = hooks.hook_committer(container, app.state.integrations)
+    app.state.verifying_kinds = hooks.verifying_kinds(container)
     install_error_handlers(app)
     for module in (
         system,

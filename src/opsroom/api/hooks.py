@@ -74,15 +74,13 @@ async def _receive(kind: str, token: str, rest: str, request: Request) -> JSONRe
             )
             started = time.perf_counter()
             known = await _integration(state.integrations, container, kind, token)
-            if len(body) <= INLINE_PARSE_BYTES and not isinstance(
-                container.sources[kind], VerifyingSource
-            ):
+            if len(body) <= INLINE_PARSE_BYTES and kind not in state.verifying_kinds:
                 # Parsing a small body takes less than a hop to the thread pool; verifying
                 # may fetch a certificate, and a big body would stall the event loop.
-                prepared = _prepare(container, limiter, known, hook_request)
+                prepared = _prepare(container, limiter, state.verifying_kinds, known, hook_request)
             else:
                 prepared = await run_in_threadpool(
-                    _prepare, container, limiter, known, hook_request
+                    _prepare, container, limiter, state.verifying_kinds, known, hook_request
                 )
             committer: HookCommitter = state.committer
             body_out = await committer.run(prepared, lock_keys=prepared.plan.lock_keys)
@@ -129,6 +127,11 @@ class _Prepared:
 HookCommitter = GroupCommitter[_Prepared, dict[str, Any]]
 
 
+def verifying_kinds(container: Container) -> frozenset[str]:
+    """Sources that check signatures (a runtime Protocol check is too slow per request)."""
+    return frozenset(k for k, s in container.sources.items() if isinstance(s, VerifyingSource))
+
+
 def hook_committer(container: Container, cache: IntegrationCache) -> HookCommitter:
     """The group commit every hook request of this process goes through."""
     return GroupCommitter(
@@ -158,14 +161,18 @@ def _lookup(container: Container, token_hash: str) -> KnownIntegration | None:
 
 
 def _prepare(
-    container: Container, limiter: HookLimiter, known: KnownIntegration, request: HookRequest
+    container: Container,
+    limiter: HookLimiter,
+    verifying: frozenset[str],
+    known: KnownIntegration,
+    request: HookRequest,
 ) -> _Prepared:
     """Rate limit, verify, parse and route: everything that needs no database."""
     ctx = container.ctx
     settings = ctx.settings.integration(known.name)
     limiter.take(known.name, settings.rate_limit)
     source = container.sources[known.kind]
-    if isinstance(source, VerifyingSource):
+    if known.kind in verifying and isinstance(source, VerifyingSource):
         source.verify(request)
     parsed = source.parse(request)
     return _Prepared(

@@ -76,6 +76,8 @@ class GroupCommitter(Generic[P, R]):
             thread.join()
 
     def _start(self) -> None:
+        if self._thread is not None:
+            return  # the common case, without taking the lock
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
