@@ -199,7 +199,7 @@ def _store_common(
         _enqueue_follow_ups(uow, delivery, now)
         outcomes.append(Stored(duplicate=False, result=result))
     uow.alerts.record_deliveries(recorded, now)
-    uow.alerts.add_alerts([row for row, _, _ in created])
+    uow.alerts.insert_alerts([row for row, _, _ in created])
     uow.alerts.add_new_members([(group.id, row.id) for row, group, _ in created])
     _after_creates(uow, ctx, created, now)
     return outcomes
@@ -251,6 +251,8 @@ def _after_creates(
     """`_after_change` for new open alerts; a group's update is scheduled once per batch
     (each scheduling supersedes the one before, so one is what N would have left)."""
     touched: dict[int, AlertGroupRow] = {}
+    # Held for the loop, so `_record_on_incident` finds each incident in the session.
+    incidents = [uow.incidents.get(i) for i in {g.incident_id for _, g, _ in created} if i]
     for row, group, integration in created:
         group.updated_at = now
         _record_on_incident(uow, ctx, group, row)
@@ -260,6 +262,7 @@ def _after_creates(
             uow.jobs.enqueue(AUTO_RESOLVE, {"alert_id": row.id}, now=now, due_at=now + timeout)
     for group in touched.values():
         notify.schedule_update(uow, ctx, group)
+    del incidents
 
 
 def _duplicate(ctx: Context, delivery: Delivery) -> Stored:

@@ -63,6 +63,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     app.state.committer = hooks.hook_committer(container, app.state.integrations)
     app.state.verifying_kinds = hooks.verifying_kinds(container)
     install_error_handlers(app)
+    hooks.add_fast_routes(app)
     for module in (
         system,
         hooks,

@@ -16,8 +16,8 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.bulk import Delivery, Stored, store_deliveries
@@ -38,17 +38,32 @@ router = APIRouter(tags=["hooks"])
 INLINE_PARSE_BYTES = 16 * 1024
 
 
+HOOK_PATHS = ("/api/v1/hooks/{kind}/{token}", "/api/v1/hooks/{kind}/{token}/{rest:path}")
+
+
+def add_fast_routes(app: FastAPI) -> None:
+    """Serve the hook URLs with plain routes ahead of the documented ones below: the same
+    handler and error handlers, without FastAPI's per-request dependency machinery."""
+    for path in HOOK_PATHS:
+        app.router.add_route(path, _receive_fast, methods=["POST"], include_in_schema=False)
+
+
+async def _receive_fast(request: Request) -> Response:
+    params = request.path_params
+    return await _receive(params["kind"], params["token"], params.get("rest", ""), request)
+
+
 # The routes take the container from the app rather than through `ContainerDep`: FastAPI runs
 # a plain-function dependency in the thread pool, a hop that costs more than parsing an alert.
 
 
-@router.post("/api/v1/hooks/{kind}/{token}", status_code=202)
+@router.post(HOOK_PATHS[0], status_code=202)
 async def receive_hook(kind: str, token: str, request: Request) -> JSONResponse:
     """Receive alerts from a monitoring tool; the URL token authenticates the integration."""
     return await _receive(kind, token, "", request)
 
 
-@router.post("/api/v1/hooks/{kind}/{token}/{rest:path}", status_code=202)
+@router.post(HOOK_PATHS[1], status_code=202)
 async def receive_hook_with_path(
     kind: str, token: str, rest: str, request: Request
 ) -> JSONResponse:
