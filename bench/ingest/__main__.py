@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated")
     parser.add_argument("--phases", default="closed,rate", help="closed, rate or both")
     parser.add_argument("--out", type=Path, help="result file (default bench/results/...)")
+    parser.add_argument("--profile", type=Path, help="folder for py-spy stacks of opsroom")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
     unknown = set(chosen) - set(TARGETS)
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         for round_no in range(1, args.rounds + 1):
             for phase in wanted:
                 for target in chosen:
-                    rows.append(measure(target, phase, Path(work), round_no))
+                    rows.append(measure(target, phase, Path(work), round_no, args.profile))
                     _write(out, document)
     document["summary"] = report.summarize(rows)
     _write(out, document)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -46,7 +48,19 @@ def machine_state() -> dict[str, Any]:
     }
 
 
-def measure(target: str, phase: Phase, workdir: Path, round_no: int) -> dict[str, Any]:
+def _profiler(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server for the load's duration (GIL-holding samples, raw stacks)."""
+    spy = shutil.which("py-spy") or str(targets.ROOT / ".venv" / "bin" / "py-spy")
+    if not Path(spy).exists():
+        targets.log("--profile: py-spy is not installed (pip install py-spy); not profiling")
+        return None
+    args = [spy, "record", "-p", str(pid), "-o", str(out), "--format", "raw", "--gil"]
+    return subprocess.Popen([*args, "-r", "200", "-d", str(max(1, int(seconds)))])
+
+
+def measure(
+    target: str, phase: Phase, workdir: Path, round_no: int, profile: Path | None = None
+) -> dict[str, Any]:
     flavor, start = TARGETS[target]
     run_id = uuid.uuid4().hex[:10]
     before = machine_state()
@@ -57,6 +71,11 @@ def measure(target: str, phase: Phase, workdir: Path, round_no: int) -> dict[str
         cpu_server = targets.process_cpu(server.pid)
         cpu_pg = targets.postgres_cpu()
         busy0, total0 = targets.machine_cpu()
+        spy = None
+        if profile is not None and server.database_url:
+            profile.mkdir(parents=True, exist_ok=True)
+            out = profile / f"{round_no}-{target}-{phase.name}.txt"
+            spy = _profiler(server.pid, out, phase.duration)
         result: Result = uvloop.run(
             run_load(
                 server.endpoint,
@@ -67,6 +86,8 @@ def measure(target: str, phase: Phase, workdir: Path, round_no: int) -> dict[str
             )
         )
         busy1, total1 = targets.machine_cpu()
+        if spy is not None:
+            spy.wait()
         row = {
             "round": round_no,
             "target": target,
