@@ -6,7 +6,9 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +23,7 @@ from opsroom.db.uow import UnitOfWork
 from opsroom.jobs.worker import Handler, Worker
 from opsroom.metrics import Metrics
 from opsroom.sources.base import AlertSource
+from opsroom.sources.cloudwatch.confirm import CONFIRM_JOB, confirm_subscription
 from opsroom.sources.registry import build_sources
 
 
@@ -33,7 +36,9 @@ class Container:
     sources: dict[str, AlertSource]
     handlers: dict[str, Handler]
     secret_key: str
+    http: httpx.Client
     wake: threading.Event = field(default_factory=threading.Event)
+    owns_http: bool = True
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -43,11 +48,19 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.owns_http:
+            self.http.close()
 
 
 def bootstrap(
-    settings: Settings, *, clock: Clock | None = None, check_schema: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    check_schema: bool = True,
+    http_client: httpx.Client | None = None,
 ) -> Container:
+    """`http_client` makes the outbound calls of sources and their jobs (tests point it at
+    local servers); without one, bootstrap builds one and the container closes it."""
     engine = build_engine(settings.database.url, echo=settings.database.echo)
     if check_schema:
         ensure_at_head(engine)
@@ -55,17 +68,30 @@ def bootstrap(
     ctx = Context(
         settings=settings, clock=clock or SystemClock(), metrics=Metrics(), wake_worker=wake.set
     )
+    http = http_client or httpx.Client()
     container = Container(
         settings=settings,
         engine=engine,
         session_factory=build_session_factory(engine),
         ctx=ctx,
-        sources=build_sources(),
-        handlers=dict(ALERT_HANDLERS),
+        # A lambda, not ctx.clock.now: tests swap ctx.clock after bootstrap.
+        sources=build_sources(http_client=http, now=lambda: ctx.clock.now()),  # noqa: PLW0108
+        handlers={**ALERT_HANDLERS, **_source_handlers(http)},
         secret_key=_secret_key(settings),
+        http=http,
         wake=wake,
+        owns_http=http_client is None,
     )
     return container
+
+
+def _source_handlers(http: httpx.Client) -> dict[str, Handler]:
+    """Jobs that sources ask for as follow-ups; they need HTTP, not the database."""
+
+    def confirm(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
+        confirm_subscription(http, payload)
+
+    return {CONFIRM_JOB: confirm}
 
 
 def ensure_channels(container: Container) -> None:

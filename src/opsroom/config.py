@@ -25,6 +25,7 @@ from opsroom.alert.settings import (
     ServiceConfig,
 )
 from opsroom.errors import ConfigError
+from opsroom.oncall.settings import ScheduleConfig, ScheduleName
 
 DEFAULT_CONFIG_FILE = "opsroom.yaml"
 AlertSeverity = Literal["critical", "error", "warning", "info"]
@@ -101,6 +102,7 @@ class Settings(BaseSettings):
     integrations: dict[str, IntegrationSettings] = Field(default_factory=dict)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
+    schedules: dict[ScheduleName, ScheduleConfig] = Field(default_factory=dict)
 
     def integration(self, name: str) -> IntegrationSettings:
         """Settings of one integration by name, defaults when the file says nothing."""

@@ -70,6 +70,12 @@ class ConflictError(OpsroomError):
     code = "conflict"
 
 
+class ReadOnlyError(ConflictError):
+    """The thing is defined in opsroom.yaml; change it there, not through the API."""
+
+    code = "read_only"
+
+
 class RoomArchivedError(ConflictError):
     """A message was sent to an archived, read-only room."""
 

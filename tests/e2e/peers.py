@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -151,8 +152,10 @@ def run_alertmanager(
     group_wait: str = "1s",
     group_interval: str = "1s",
     repeat_interval: str = "1h",
+    receiver: dict[str, Any] | None = None,
 ) -> Iterator[Peer]:
-    """Run Alertmanager with one route that sends every alert to ``webhook_url``."""
+    """Run Alertmanager with one route that sends every alert to ``webhook_url``, or to the
+    notifier configs in ``receiver`` (e.g. ``{"pagerduty_configs": [...]}``) instead."""
     binary = require_binary(ALERTMANAGER_BINARY, "prometheus-alertmanager")
     workdir.mkdir(parents=True, exist_ok=True)
     storage = workdir / "alertmanager-data"
@@ -168,7 +171,7 @@ def run_alertmanager(
         "receivers": [
             {
                 "name": "opsroom",
-                "webhook_configs": [{"url": webhook_url, "send_resolved": True}],
+                **(receiver or {"webhook_configs": [{"url": webhook_url, "send_resolved": True}]}),
             }
         ],
     }

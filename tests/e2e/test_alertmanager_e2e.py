@@ -83,9 +83,11 @@ def test_prometheus_alert_to_resolved_incident(tmp_path: Path, database_url: str
             number = incident["number"]
             entries = items(client, f"/api/v1/incidents/{number}/timeline")
             kinds = [entry["kind"] for entry in entries]
-            assert kinds == ["declare", "ack", "message", "status", "resolve", "system"]
-            assert entries[1]["actor"] == "e2e-responder"
-            assert entries[3]["text"] == (
+            # The alert that declared the incident is on its timeline from the start.
+            assert kinds == ["declare", "alert", "ack", "message", "status", "resolve", "system"]
+            assert entries[1]["text"] == "Alert firing: Checkout latency is above 2s"
+            assert entries[2]["actor"] == "e2e-responder"
+            assert entries[4]["text"] == (
                 "Status investigating -> identified: connection pool exhausted"
             )
             rooms = {r["name"]: r for r in items(client, "/api/v1/rooms")}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.opsroom_process import Opsroom, run_opsroom
+from tests.e2e.peers import require_binary
 
 pytestmark = pytest.mark.e2e
 
@@ -29,19 +29,9 @@ PASSWORD = "carol-correct-horse"
 XSS_TITLE = "<img src=x onerror=window.__xss=1> Checkout down"
 
 
-def require_chromium() -> str:
-    """Return the Debian chromium binary; otherwise skip (or fail under CI)."""
-    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
-        return CHROMIUM
-    message = f"{CHROMIUM} not found or not executable; install it with: apt-get install chromium"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = require_chromium()
+    executable = require_binary(CHROMIUM, "chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:

@@ -192,3 +192,31 @@ def test_blank_message_is_refused(api: Api) -> None:
     response = api.post("/api/v1/rooms/alerts/messages", json={"text": "   "})
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "body.text"
+
+
+def test_declaring_a_group_that_has_an_incident_leaves_no_orphan(api: Api, hook: Any) -> None:
+    api.client.post(hook(), json=alertmanager(severity="warning"))
+    api.run_jobs()
+    declare(api, "/inc declare group:1")
+    for _ in range(2):
+        [reply] = api.say("alerts", "/inc declare group:1")["replies"]
+        assert reply["text"] == "alert group #1 already belongs to INC-1"
+    assert [item["number"] for item in api.get("/api/v1/incidents").json()["items"]] == [1]
+
+
+def test_the_prefix_of_a_command_is_not_case_sensitive(api: Api) -> None:
+    room = declare(api)
+    [reply] = api.say(room, "/INC ack")["replies"]
+    assert reply["text"] == "alice acknowledged INC-1"
+    assert [entry["kind"] for entry in timeline(api, 1)] == ["declare", "ack"]
+
+
+def test_alerts_of_a_declared_group_are_on_the_timeline_from_the_start(api: Api, hook: Any) -> None:
+    api.client.post(hook(), json=alertmanager())
+    api.run_jobs()
+    entries = timeline(api, 1)
+    assert [entry["kind"] for entry in entries[:2]] == ["declare", "alert"]
+    assert entries[1]["text"] == "Alert firing: Checkout latency is above 2s"
+    members = api.get("/api/v1/alerts", params={"group_id": 1}).json()["items"]
+    assert [alert["title"] for alert in members] == ["Checkout latency is above 2s"]
+    assert api.get("/api/v1/alerts", params={"group_id": 2}).json()["items"] == []

@@ -289,4 +289,4 @@ def test_help_text_lists_every_usage_line() -> None:
     lines = HELP_TEXT.splitlines()
     assert lines[0] == "Commands:"
     assert lines[1:] == [f"  {usage}" for usage in USAGE.values()]
-    assert len(lines) == 12
+    assert len(lines) == 13

@@ -57,7 +57,7 @@ class Gate:
             self.holding.set()
             assert self.release.wait(10)
 
-    def plug(self, committer: GroupCommitter[Any, Any], *, lock_keys: tuple[str, ...] = ()) -> Any:
+    def plug(self, committer: GroupCommitter[Any, Any], *, lock_keys: Any = ()) -> Any:
         """Submit a first request and wait until its batch is being held."""
         future = committer.submit("plug", lock_keys=lock_keys)
         assert self.holding.wait(10)
@@ -114,14 +114,17 @@ def test_when_the_shared_commit_fails_every_request_of_the_batch_gets_the_error(
     committer.stop()
 
 
-def test_lock_keys_of_a_batch_are_taken_once_sorted_before_its_work() -> None:
+def test_lock_keys_of_a_batch_are_taken_set_by_set_each_sorted_before_its_work() -> None:
     committer, gate, (_, uows) = make(echo)
-    gate.plug(committer, lock_keys=("k9",))
-    committer.submit("a", lock_keys=["k3", "k1"])
-    last = committer.submit("b", lock_keys=["k2", "k1"])
+    gate.plug(committer, lock_keys=(["k9"],))
+    committer.submit("a", lock_keys=(["alert3", "alert1"], ["group2"]))
+    last = committer.submit("b", lock_keys=(["alert2", "alert1"], ["group1"]))
     gate.release.set()
     last.result(5)
-    assert [uow.alerts.locked for uow in uows] == [[["k9"]], [["k1", "k2", "k3"]]]
+    assert [uow.alerts.locked for uow in uows] == [
+        [["k9"]],
+        [["alert1", "alert2", "alert3"], ["group1", "group2"]],
+    ]
     committer.stop()
 
 

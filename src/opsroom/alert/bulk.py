@@ -70,7 +70,7 @@ def store_delivery(uow: UnitOfWork, ctx: Context, delivery: Delivery) -> Stored:
     if seen is not None and now - seen < delivery.duplicate_window:
         return _duplicate(ctx, delivery)
     uow.alerts.record_delivery(integration.id, delivery.body_hash, now)
-    result = ingest(uow, ctx, integration, delivery.alerts, plan=delivery.plan)
+    result = ingest(uow, ctx, integration, delivery.alerts)
     _enqueue_follow_ups(uow, delivery, now)
     return Stored(duplicate=False, result=result)
 
@@ -124,8 +124,8 @@ def _common_steps(
     steps: list[_Step] = []
     for incoming, decisions in delivery.plan.routed:
         key = (delivery.integration.id, incoming.fingerprint)
-        if key in touched or len(decisions) != 1:
-            return None
+        if key in touched or len(decisions) != 1 or incoming.status_only:
+            return None  # status-only updates take what is stored: `ingest` handles them
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
         existing = stored.get(key)
         if existing is None and not alert.status.is_open:

@@ -71,6 +71,9 @@ class NormalizedAlert:
     raw: dict[str, Any] = field(default_factory=dict)
     # The source says the alert is in downtime/maintenance: store it, never page for it.
     suppressed: bool = False
+    # The source only says the status changed (PagerDuty acknowledge/resolve, Opsgenie close):
+    # ingest keeps the stored title, labels and the rest, and takes just the new status.
+    status_only: bool = False
 
     def content_hash(self) -> str:
         """Hash of everything but timestamps of delivery: equal hashes mean an exact repeat."""
@@ -88,6 +91,24 @@ class NormalizedAlert:
         }
         encoded = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+MAX_LABELS = 256
+MAX_LABEL_NAME = 256
+MAX_LABEL_VALUE = 8192
+
+
+def label_problem(alert: NormalizedAlert) -> str | None:
+    """Why an alert's labels or annotations are too big to store, or None."""
+    for kind, values in (("labels", alert.labels), ("annotations", alert.annotations)):
+        if len(values) > MAX_LABELS:
+            return f"{len(values)} {kind}; at most {MAX_LABELS} are accepted"
+        for name, value in values.items():
+            if len(name) > MAX_LABEL_NAME:
+                return f"{kind} name {name[:40]!r}... is over {MAX_LABEL_NAME} characters"
+            if kind == "labels" and len(value) > MAX_LABEL_VALUE:
+                return f"label {name!r} is over {MAX_LABEL_VALUE} characters"
+    return None
 
 
 def fingerprint(kind: str, identity: dict[str, str]) -> str:

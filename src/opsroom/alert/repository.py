@@ -317,10 +317,16 @@ class AlertRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    def list_alerts(self, *, status: str | None, limit: int, offset: int) -> list[AlertRow]:
+    def list_alerts(
+        self, *, status: str | None, limit: int, offset: int, group_id: int | None = None
+    ) -> list[AlertRow]:
         query = select(AlertRow).order_by(AlertRow.last_seen.desc(), AlertRow.id.desc())
         if status:
             query = query.where(AlertRow.status == status)
+        if group_id is not None:
+            query = query.join(
+                AlertGroupMemberRow, AlertGroupMemberRow.alert_id == AlertRow.id
+            ).where(AlertGroupMemberRow.group_id == group_id)
         return list(self._session.scalars(query.limit(limit).offset(offset)))
 
     def list_groups(self, *, status: str | None, limit: int, offset: int) -> list[AlertGroupRow]:

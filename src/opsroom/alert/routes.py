@@ -10,8 +10,10 @@ from starlette.concurrency import run_in_threadpool
 from opsroom.alert.schemas import AlertGroupRead, AlertRead, GroupDeclare
 from opsroom.alert.tables import AlertGroupRow
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import Offset, RowId
 from opsroom.bootstrap import Container
 from opsroom.chat.service import builtin_chat
+from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import NotFoundError
 from opsroom.incident.model import severity_from_alert
@@ -27,15 +29,18 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 async def list_alerts(
     container: ContainerDep,
     user: UserDep,
-    status: Literal["firing", "resolved"] | None = None,
+    status: Literal["firing", "acknowledged", "resolved"] | None = None,
+    group_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Items[AlertRead]:
-    """Alerts, newest first."""
+    """Alerts, newest first; `group_id` keeps the members of one alert group."""
 
     def load() -> Items[AlertRead]:
         with container.uow() as uow:
-            rows = uow.alerts.list_alerts(status=status, limit=limit, offset=offset)
+            rows = uow.alerts.list_alerts(
+                status=status, group_id=group_id, limit=limit, offset=offset
+            )
             return Items[AlertRead](items=[AlertRead.model_validate(row) for row in rows])
 
     return await run_in_threadpool(load)
@@ -47,7 +52,7 @@ async def list_groups(
     user: UserDep,
     status: Literal["open", "firing", "resolved"] | None = None,
     limit: Limit = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Items[AlertGroupRead]:
     """Alert groups, newest first; `open` is a synonym of `firing`."""
     wanted = "firing" if status == "open" else status
@@ -84,7 +89,7 @@ def group_reads(uow: UnitOfWork, rows: list[AlertGroupRow]) -> list[AlertGroupRe
 
 @router.post("/alert-groups/{group_id}/declare", status_code=201)
 async def declare_from_group(
-    group_id: int, body: GroupDeclare, container: ContainerDep, user: UserDep
+    group_id: RowId, body: GroupDeclare, container: ContainerDep, user: UserDep
 ) -> IncidentRead:
     """Declare an incident from an alert group, linking its alerts."""
     return await run_in_threadpool(_declare, container, group_id, body, user.name)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from opsroom.schemas import Text
+
 
 class AlertRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -57,5 +59,5 @@ class AlertGroupRead(BaseModel):
 class GroupDeclare(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    title: Text | None = Field(default=None, min_length=1, max_length=500)
     severity: int | None = Field(default=None, ge=1, le=4)

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Protocol
 
 from opsroom.alert import notify
-from opsroom.alert.model import AlertStatus, NormalizedAlert, key_hash, most_severe
+from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, key_hash, most_severe
 from opsroom.alert.routing import RouteDecision, match_labels, route_alert
-from opsroom.alert.suppression import suppression_for
+from opsroom.alert.suppression import SOURCE, suppression_for
 from opsroom.alert.tables import AlertGroupRow, AlertRow, IntegrationRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -76,10 +76,13 @@ class IntegrationRef(Protocol):
 
 @dataclass(frozen=True)
 class IngestPlan:
-    """Routing decided before the transaction, and the locks the transaction will need."""
+    """Routing decided before the transaction, and the locks `ingest` takes in its order:
+    the alerts', then the groups'. Status-only updates route by what is stored, so their
+    routes here are provisional (`ingest` routes them again under the alert locks)."""
 
     routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
-    lock_keys: list[str]
+    alert_keys: list[str]
+    group_keys: list[str]
 
 
 def plan_ingest(
@@ -87,22 +90,26 @@ def plan_ingest(
 ) -> IngestPlan:
     """Route alerts without the database, so a hook can do it before joining a batch."""
     routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
-    return IngestPlan(routed=routed, lock_keys=_lock_keys(integration, routed))
+    return IngestPlan(
+        routed=routed,
+        alert_keys=[alert_lock_key(integration.id, alert.fingerprint) for alert in alerts],
+        group_keys=_group_lock_keys(integration, routed),
+    )
 
 
 def ingest(
-    uow: UnitOfWork,
-    ctx: Context,
-    integration: IntegrationRow,
-    alerts: list[NormalizedAlert],
-    *,
-    plan: IngestPlan | None = None,
+    uow: UnitOfWork, ctx: Context, integration: IntegrationRow, alerts: list[NormalizedAlert]
 ) -> IngestResult:
     """Store a batch of alerts from one request; the caller commits before answering."""
     result = IngestResult(received=len(alerts))
-    plan = plan or plan_ingest(ctx, integration, alerts)
-    uow.alerts.lock_keys(plan.lock_keys)
-    for incoming, decisions in plan.routed:
+    now = ctx.clock.now()
+    # Alerts are locked before groups, each set in sorted order, so no two batches deadlock;
+    # the alert locks come first because a status-only update reads the stored alert.
+    uow.alerts.lock_keys([alert_lock_key(integration.id, a.fingerprint) for a in alerts])
+    alerts = [_with_stored(uow, integration, alert, now) for alert in alerts]
+    routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
+    uow.alerts.lock_keys(_group_lock_keys(integration, routed))
+    for incoming, decisions in routed:
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
         result.fingerprints.append(alert.fingerprint)
         existing = uow.alerts.get_alert(integration.id, alert.fingerprint)
@@ -119,17 +126,42 @@ def ingest(
     return result
 
 
+def _with_stored(
+    uow: UnitOfWork, integration: IntegrationRow, alert: NormalizedAlert, now: datetime
+) -> NormalizedAlert:
+    """A status-only update keeps what is stored; one for a resolved alert changes nothing
+    (PagerDuty drops acknowledge and resolve events for a resolved alert, too)."""
+    row = uow.alerts.get_alert(integration.id, alert.fingerprint) if alert.status_only else None
+    if row is None:
+        return alert
+    resolved = row.status == AlertStatus.RESOLVED
+    return NormalizedAlert(
+        fingerprint=row.fingerprint,
+        status=AlertStatus.RESOLVED if resolved else alert.status,
+        severity=row.severity,
+        title=row.title,
+        group_key=alert.group_key,
+        description=row.description,
+        labels=dict(row.labels),
+        annotations=dict(row.annotations) if resolved else {**row.annotations, **alert.annotations},
+        links=tuple(Link(url=link["url"], text=link.get("text", "")) for link in row.links),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at if resolved or alert.status.is_open else alert.ends_at or now,
+        raw=row.raw if resolved else alert.raw,
+        suppressed=row.suppressed_reason == SOURCE,
+    )
+
+
 def alert_lock_key(integration_id: int, fingerprint: str) -> str:
     return f"alert|{integration_id}|{fingerprint}"
 
 
-def _lock_keys(
+def _group_lock_keys(
     integration: IntegrationRef, routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
 ) -> list[str]:
-    """The alerts and groups this batch may change; see `AlertRepository.lock_keys`."""
-    keys = []
+    """The groups this batch may open or change; see `AlertRepository.lock_keys`."""
+    keys: list[str] = []
     for alert, decisions in routed:
-        keys.append(alert_lock_key(integration.id, alert.fingerprint))
         source_key = f"{integration.id}|{alert.group_key}"
         keys += [f"group|{key_hash(d.group_key(source_key, alert.labels))}" for d in decisions]
     return keys

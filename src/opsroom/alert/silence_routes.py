@@ -13,7 +13,8 @@ from opsroom.alert.settings import Duration
 from opsroom.alert.silence import add_maintenance, create_silence, expire_silence, silence_state
 from opsroom.alert.tables import MaintenanceWindowRow, SilenceRow
 from opsroom.api.deps import ContainerDep, UserDep
-from opsroom.schemas import Items
+from opsroom.api.params import RowId
+from opsroom.schemas import Items, Text
 
 router = APIRouter(prefix="/api/v1", tags=["silences"])
 
@@ -21,11 +22,11 @@ router = APIRouter(prefix="/api/v1", tags=["silences"])
 class SilenceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    matchers: list[str] | str = Field(description='e.g. ["alertname=\\"DiskFull\\""]')
+    matchers: list[Text] | Text = Field(description='e.g. ["alertname=\\"DiskFull\\""]')
     duration: Duration | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    comment: str = Field(default="", max_length=2000)
+    comment: Text = Field(default="", max_length=2000)
 
 
 class SilenceRead(BaseModel):
@@ -42,10 +43,10 @@ class SilenceRead(BaseModel):
 class MaintenanceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service: str = Field(min_length=1, max_length=100)
+    service: Text = Field(min_length=1, max_length=100)
     starts_at: datetime
     ends_at: datetime
-    reason: str = Field(default="", max_length=2000)
+    reason: Text = Field(default="", max_length=2000)
 
 
 class MaintenanceRead(BaseModel):
@@ -117,7 +118,7 @@ async def add_silence(body: SilenceCreate, container: ContainerDep, user: UserDe
 
 
 @router.delete("/silences/{silence_id}")
-async def expire(silence_id: int, container: ContainerDep, user: UserDep) -> SilenceRead:
+async def expire(silence_id: RowId, container: ContainerDep, user: UserDep) -> SilenceRead:
     """Expire a silence now; it stays listed (with `include_expired`) for the record."""
 
     def run() -> SilenceRead:

@@ -19,6 +19,8 @@ from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container, ensure_channels
 from opsroom.chat.builtin import routes as chat_routes
 from opsroom.incident import routes as incident_routes
+from opsroom.oncall import calendar_routes as oncall_calendar_routes
+from opsroom.oncall import routes as oncall_routes
 from opsroom.user import routes as user_routes
 from opsroom.web import routes as web_routes
 from opsroom.web.routes import STATIC
@@ -70,6 +72,8 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         alert_routes,
         silence_routes,
         incident_routes,
+        oncall_routes,
+        oncall_calendar_routes,
         chat_routes,
         user_routes,
         web_routes,

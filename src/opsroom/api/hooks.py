@@ -10,6 +10,7 @@ senders that build URLs themselves (Opsgenie clients).
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.bulk import Delivery, Stored, store_deliveries
+from opsroom.alert.model import label_problem
 from opsroom.alert.service import IngestPlan, plan_ingest
 from opsroom.alert.tables import IntegrationRow
 from opsroom.api.hook_integrations import IntegrationCache, KnownIntegration
@@ -28,7 +30,13 @@ from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container
 from opsroom.db.group_commit import GroupCommitter
 from opsroom.db.uow import UnitOfWork
-from opsroom.errors import NotFoundError, OpsroomError, OverloadedError, PayloadTooLargeError
+from opsroom.errors import (
+    InvalidInputError,
+    NotFoundError,
+    OpsroomError,
+    OverloadedError,
+    PayloadTooLargeError,
+)
 from opsroom.logging import get_logger
 from opsroom.sources.base import ErrorReplyingSource, HookRequest, HookResult, VerifyingSource
 from opsroom.user.passwords import hash_token
@@ -98,7 +106,9 @@ async def _receive(kind: str, token: str, rest: str, request: Request) -> JSONRe
                     _prepare, container, limiter, state.verifying_kinds, known, hook_request
                 )
             committer: HookCommitter = state.committer
-            body_out = await committer.run(prepared, lock_keys=prepared.plan.lock_keys)
+            body_out = await committer.run(
+                prepared, lock_keys=(prepared.plan.alert_keys, prepared.plan.group_keys)
+            )
             if prepared.parsed.follow_ups:
                 container.ctx.wake_worker()
             container.ctx.metrics.ingest_seconds.observe(time.perf_counter() - started)
@@ -190,11 +200,12 @@ def _prepare(
     if known.kind in verifying and isinstance(source, VerifyingSource):
         source.verify(request)
     parsed = source.parse(request)
+    _check_sizes(parsed)
     return _Prepared(
         integration=known,
         duplicate_window=settings.duplicate_window,
         parsed=parsed,
-        body_hash=hashlib.sha256(request.body).hexdigest(),
+        body_hash=_delivery_hash(request),
         plan=plan_ingest(ctx, known, parsed.alerts),
     )
 
@@ -245,6 +256,26 @@ def _stored_answer(prepared: _Prepared, stored: Stored) -> dict[str, Any]:
         "deduplicated": result.deduplicated,
     }
     return _answer(prepared.parsed, name, counts=counts)
+
+
+def _delivery_hash(request: HookRequest) -> str:
+    """The body, and the path and query when there are any: Opsgenie's closes of two
+    aliases have equal bodies and differ only in their path, so they are two deliveries."""
+    extra = sorted(
+        (name, value) for name, value in request.query.items() if name != "_path" or value
+    )
+    if not extra:
+        return hashlib.sha256(request.body).hexdigest()
+    digest = hashlib.sha256(json.dumps(extra).encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _check_sizes(parsed: HookResult) -> None:
+    for index, alert in enumerate(parsed.alerts):
+        problem = label_problem(alert)
+        if problem:
+            raise InvalidInputError(f"alert {index}: {problem}")
 
 
 def _answer(

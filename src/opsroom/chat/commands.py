@@ -26,13 +26,14 @@ USAGE: dict[str, str] = {
     "resolve": "/inc resolve [summary]",
     "timeline": "/inc timeline",
     "silence": '/inc silence <matchers> <duration> [comment]  (e.g. alertname="DiskFull" 2h)',
+    "oncall": "/inc oncall [schedule]",
     "help": "/inc help",
 }
 
 HELP_TEXT = "Commands:\n" + "\n".join(f"  {usage}" for usage in USAGE.values())
 
 # Commands that only make sense inside an incident room.
-INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help", "silence"}
+INCIDENT_ONLY = frozenset(USAGE) - {"declare", "help", "silence", "oncall"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ class Silence:
     comment: str = ""
 
 
+@dataclass(frozen=True)
+class ShowOnCall:
+    schedule: str | None = None
+
+
 Command = (
     Declare
     | Ack
@@ -107,12 +113,13 @@ Command = (
     | ShowTimeline
     | Help
     | Silence
+    | ShowOnCall
 )
 
 
 def is_command(text: str) -> bool:
-    stripped = text.strip()
-    return stripped == PREFIX or stripped.startswith(PREFIX + " ")
+    words = text.split(None, 1)
+    return bool(words) and words[0].lower() == PREFIX
 
 
 def command_name(command: Command) -> str:
@@ -124,7 +131,7 @@ def parse_command(text: str) -> Command:
     if not is_command(text):
         raise CommandError(f"commands start with `{PREFIX}`\n{HELP_TEXT}")
     rest = text.strip()[len(PREFIX) :].strip()
-    verb, _, args = rest.partition(" ")
+    verb, _, args = rest.replace("\t", " ").partition(" ")
     verb, args = verb.lower(), args.strip()
     if not verb:
         return Help()
@@ -227,6 +234,14 @@ def _silence(args: str) -> Command:
     return Silence(matchers=tuple(matchers), duration=duration, comment=" ".join(tokens[1:]))
 
 
+def _oncall(args: str) -> Command:
+    if not args:
+        return ShowOnCall()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", args):
+        raise _fail("oncall", f"`{args}` is not a schedule name")
+    return ShowOnCall(schedule=args)
+
+
 def _quoted_tokens(text: str) -> list[str]:
     """Split on whitespace outside double quotes, keeping the quotes in the tokens."""
     return re.findall(r'(?:[^\s"]|"(?:[^"\\]|\\.)*")+', text)
@@ -244,6 +259,7 @@ _PARSERS = {
     "timeline": _no_args("timeline", ShowTimeline()),
     "help": _no_args("help", Help()),
     "silence": _silence,
+    "oncall": _oncall,
 }
 
 _NAMES: dict[type, str] = {
@@ -258,4 +274,5 @@ _NAMES: dict[type, str] = {
     ShowTimeline: "timeline",
     Help: "help",
     Silence: "silence",
+    ShowOnCall: "oncall",
 }

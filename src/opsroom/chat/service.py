@@ -12,14 +12,16 @@ from opsroom.chat.base import ChatAdapter
 from opsroom.chat.builtin.adapter import BuiltinChatAdapter
 from opsroom.chat.builtin.tables import MessageRow
 from opsroom.context import Context
+from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import CommandError, ConflictError, InvalidInputError, NotFoundError
 from opsroom.incident import service as incidents
 from opsroom.incident.model import incident_ref, severity_from_alert
 from opsroom.incident.service import Actor
 from opsroom.incident.tables import IncidentRow
+from opsroom.oncall.service import describe_all
 
-_GROUP_REF = re.compile(r"^group:(\d+)(?:\s+(.*))?$", re.DOTALL)
+_GROUP_REF = re.compile(r"^group:(\S*)(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass
@@ -49,7 +51,9 @@ def handle_message(
     outcome = Outcome(message=message)
     if cmd.is_command(text):
         try:
-            reply = _run(uow, ctx, chat, cmd.parse_command(text), incident, actor)
+            # A command that fails half-way leaves nothing behind; the message itself stays.
+            with uow.savepoint():
+                reply = _run(uow, ctx, chat, cmd.parse_command(text), incident, actor)
         except (InvalidInputError, NotFoundError, ConflictError) as exc:
             reply, outcome.ok = exc.message, False
         outcome.replies.append(reply)
@@ -71,6 +75,9 @@ def _run(
         return cmd.HELP_TEXT
     if isinstance(command, cmd.Declare):
         return _declare(uow, ctx, chat, command, actor)
+    if isinstance(command, cmd.ShowOnCall):
+        lines = describe_all(uow, ctx, schedule=command.schedule, at=ctx.clock.now())
+        return "On call:\n" + "\n".join(lines)
     if isinstance(command, cmd.Silence):
         silence = create_silence(
             uow,
@@ -120,15 +127,30 @@ def _run_in_incident(
     raise CommandError(f"`/inc {cmd.command_name(command)}` is not available here")
 
 
+def _group_id(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise CommandError(
+            f"`group:{text}` is not an alert group: use the group's number, e.g. group:12\n"
+            f"Usage: {cmd.USAGE['declare']}"
+        )
+    return int(text)
+
+
 def _declare(
     uow: UnitOfWork, ctx: Context, chat: ChatAdapter, command: cmd.Declare, actor: Actor
 ) -> str:
     title, severity, group_ids = command.title, command.severity, []
     match = _GROUP_REF.match(title)
     if match:
-        group = uow.alerts.get_group(int(match.group(1)))
+        group = uow.alerts.get_group(_group_id(match.group(1)))
         if group is None:
             raise NotFoundError(f"no alert group #{match.group(1)}")
+        if group.incident_id is not None:
+            owner = uow.incidents.get(group.incident_id)
+            number = owner.number if owner else group.incident_id
+            raise ConflictError(
+                f"alert group #{group.id} already belongs to {incident_ref(number)}"
+            )
         group_ids = [group.id]
         title = (match.group(2) or "").strip() or group.title
         severity = severity or severity_from_alert(group.severity)

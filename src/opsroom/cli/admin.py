@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from opsroom.alert.service import create_integration, hook_url
+from opsroom.cli import oncall
 from opsroom.cli.common import console, container, err_console, settings_or_exit
 from opsroom.db.engine import build_engine
 from opsroom.db.migrate import current_revision, head_revision, upgrade
@@ -102,8 +103,15 @@ def token_create(
 
 
 @config_app.command("check")
-def config_check() -> None:
-    """Validate opsroom.yaml and the environment, and check the database."""
+def config_check(
+    gap_days: Annotated[int, typer.Option(min=1, max=366, help="Look for gaps this far.")] = 14,
+    fail_on_gaps: Annotated[bool, typer.Option(help="Exit 1 when a schedule has gaps.")] = False,
+) -> None:
+    """Validate opsroom.yaml and the environment, check the database and the schedules.
+
+    Exits 1 when a schedule names people who are not opsroom users (or, with --fail-on-gaps,
+    when nobody is on call at some time in the next --gap-days days).
+    """
     settings = settings_or_exit()
     console.print("configuration is valid")
     console.print(f"  web page: {settings.server.public_url()}/")
@@ -122,3 +130,7 @@ def config_check() -> None:
         )
         raise typer.Exit(1)
     console.print(f"  schema: at head ({head})")
+    with container() as built:
+        unknown, gaps = oncall.report_schedules(built, gap_days)
+    if unknown or (gaps and fail_on_gaps):
+        raise typer.Exit(1)

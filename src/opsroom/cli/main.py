@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.cli import admin, incident, serve, silence
+from opsroom.cli import admin, incident, oncall, serve, silence
 
 app = typer.Typer(
     help="opsroom: alerts in, incidents worked in chat.",
@@ -22,6 +22,7 @@ app.add_typer(incident.incident_app, name="incident")
 app.add_typer(incident.alert_app, name="alert")
 app.add_typer(silence.silence_app, name="silence")
 app.add_typer(silence.maintenance_app, name="maintenance")
+app.add_typer(oncall.oncall_app, name="oncall")
 
 
 def main() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
+import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -32,11 +35,7 @@ def serve(
         _first_admin(built)
         base = settings.server.public_url()
         console.print(f"opsroom is running: web page {base}/ , API docs {base}/docs")
-        console.print(
-            "Point Alertmanager at opsroom: create a webhook URL with "
-            "`opsroom integration create --kind alertmanager --name prod` and use it "
-            "as a webhook_configs url (see README)."
-        )
+        _alertmanager_hint(built)
         app = create_app(built, run_worker=worker)
         uvicorn.run(
             app,
@@ -46,6 +45,36 @@ def serve(
             access_log=False,
             timeout_graceful_shutdown=5,
         )
+
+
+def _alertmanager_hint(built: Container) -> None:
+    """How to point Alertmanager here, with the command as this install spells it."""
+    program = _program()
+    with built.uow() as uow:
+        names = [i.name for i in uow.alerts.integrations() if i.kind == "alertmanager"]
+    if names:
+        console.print(
+            f"Alertmanager integrations: {', '.join(names)}. A new webhook URL: "
+            f"`{program} integration create --kind alertmanager --name NAME` (see README)."
+        )
+        return
+    console.print(
+        "Point Alertmanager at opsroom: create a webhook URL with "
+        f"`{program} integration create --kind alertmanager --name prod` and use it "
+        "as a webhook_configs url (see README)."
+    )
+
+
+def _program() -> str:
+    """`opsroom` when it is on PATH, else the path it was started by (e.g. .venv/bin/opsroom)."""
+    started = Path(sys.argv[0])
+    on_path = shutil.which("opsroom")
+    if on_path and Path(on_path).resolve() == started.resolve():
+        return "opsroom"
+    try:
+        return str(started.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(started)
 
 
 def _first_admin(built: Container) -> None:

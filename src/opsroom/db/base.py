@@ -13,6 +13,9 @@ from sqlalchemy.types import TypeDecorator
 
 from opsroom.clock import as_utc
 
+# The largest id any table holds (PostgreSQL `integer`); bigger numbers name nothing.
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -33,7 +33,7 @@ MAX_BATCH = 256
 @dataclass
 class _Item(Generic[P, R]):
     payload: P
-    lock_keys: tuple[str, ...]
+    lock_keys: tuple[Sequence[str], ...]
     future: Future[R]
 
 
@@ -54,17 +54,19 @@ class GroupCommitter(Generic[P, R]):
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, payload: P, *, lock_keys: Sequence[str] = ()) -> Future[R]:
+    def submit(self, payload: P, *, lock_keys: Sequence[Sequence[str]] = ()) -> Future[R]:
         """Queue a request; the future resolves after the transaction that stored it committed.
 
-        `lock_keys` are taken (see `AlertRepository.lock_keys`) for the whole batch, in sorted
-        order before the handler runs, so two batches never wait on each other in a cycle."""
+        `lock_keys` are sets of keys (see `AlertRepository.lock_keys`) taken for the whole
+        batch before the handler runs: the first set of every request, then the second, each
+        in sorted order, which is the order a request on its own takes them in; so batches
+        never wait on each other in a cycle."""
         future: Future[R] = Future()
         self._start()
         self._queue.put(_Item(payload, tuple(lock_keys), future))
         return future
 
-    async def run(self, payload: P, *, lock_keys: Sequence[str] = ()) -> R:
+    async def run(self, payload: P, *, lock_keys: Sequence[Sequence[str]] = ()) -> R:
         return await asyncio.wrap_future(self.submit(payload, lock_keys=lock_keys))
 
     def stop(self) -> None:
@@ -111,9 +113,7 @@ class GroupCommitter(Generic[P, R]):
             self._observe(len(batch))
         try:
             with self._uow() as uow:
-                keys = sorted({key for item in batch for key in item.lock_keys})
-                if keys:
-                    uow.alerts.lock_keys(keys)
+                _lock(uow, batch)
                 outcomes = self._handler(uow, [item.payload for item in batch])
                 uow.commit()
         except BaseException as exc:
@@ -129,6 +129,15 @@ class GroupCommitter(Generic[P, R]):
                 item.future.set_exception(outcome)
             else:
                 item.future.set_result(outcome)
+
+
+def _lock(uow: UnitOfWork, batch: list[_Item[P, R]]) -> None:
+    for phase in range(max(len(item.lock_keys) for item in batch)):
+        keys = {
+            key for item in batch if phase < len(item.lock_keys) for key in item.lock_keys[phase]
+        }
+        if keys:
+            uow.alerts.lock_keys(sorted(keys))
 
 
 def isolated(uow: UnitOfWork, work: Callable[[], R]) -> R | Exception:

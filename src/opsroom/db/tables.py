@@ -5,6 +5,7 @@ from opsroom.chat.builtin import tables as chat_tables
 from opsroom.db.base import Base
 from opsroom.incident import tables as incident_tables
 from opsroom.jobs import tables as job_tables
+from opsroom.oncall import tables as oncall_tables
 from opsroom.user import tables as user_tables
 
 metadata = Base.metadata
@@ -15,5 +16,6 @@ __all__ = [
     "incident_tables",
     "job_tables",
     "metadata",
+    "oncall_tables",
     "user_tables",
 ]

@@ -12,6 +12,7 @@ from opsroom.alert.repository import AlertRepository
 from opsroom.chat.builtin.repository import RoomRepository
 from opsroom.incident.repository import IncidentRepository
 from opsroom.jobs.repository import JobRepository
+from opsroom.oncall.repository import ScheduleRepository
 from opsroom.user.repository import UserRepository
 
 
@@ -26,6 +27,7 @@ class UnitOfWork:
         self.rooms = RoomRepository(self.session)
         self.jobs = JobRepository(self.session)
         self.users = UserRepository(self.session)
+        self.schedules = ScheduleRepository(self.session)
         return self
 
     def __exit__(
@@ -46,7 +48,7 @@ class UnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """A nested transaction: an exception inside undoes only what the block did."""
+        """Undo only what the block wrote when it raises; the rest of the unit stays."""
         with self.session.begin_nested():
             yield
 

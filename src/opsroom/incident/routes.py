@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import Offset, RowId
 from opsroom.chat.service import builtin_chat
 from opsroom.errors import NotFoundError
 from opsroom.incident.model import OPEN_STATUSES, IncidentStatus, incident_ref
@@ -34,7 +35,7 @@ async def list_incidents(
     user: UserDep,
     status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUS_FILTERS) + ")$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Items[IncidentRead]:
     """Incidents, newest first; `status=open` means not yet resolved."""
     statuses = STATUS_FILTERS[status] if status else None
@@ -71,7 +72,7 @@ async def create_incident(
 
 
 @router.get("/incidents/{number}")
-async def get_incident(number: int, container: ContainerDep, user: UserDep) -> IncidentRead:
+async def get_incident(number: RowId, container: ContainerDep, user: UserDep) -> IncidentRead:
     def load() -> IncidentRead:
         with container.uow() as uow:
             row = uow.incidents.by_number(number)
@@ -84,7 +85,7 @@ async def get_incident(number: int, container: ContainerDep, user: UserDep) -> I
 
 @router.get("/incidents/{number}/timeline")
 async def get_timeline(
-    number: int, container: ContainerDep, user: UserDep
+    number: RowId, container: ContainerDep, user: UserDep
 ) -> Items[TimelineEntryRead]:
     """Every change to the incident, oldest first; entries are never edited."""
 
@@ -105,7 +106,7 @@ async def get_timeline(
 async def search(
     container: ContainerDep,
     user: UserDep,
-    q: Annotated[str, Query(min_length=1, max_length=500)],
+    q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\S")],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Items[IncidentRead]:
     """Incidents whose title, timeline or summary contain all the words of `q`."""

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from opsroom.db.uow import UnitOfWork
 from opsroom.incident.model import incident_ref, severity_label
 from opsroom.incident.tables import IncidentRow
+from opsroom.schemas import Text
 
 
 class IncidentRead(BaseModel):
@@ -33,7 +34,7 @@ class IncidentRead(BaseModel):
 class IncidentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=500)
+    title: Text = Field(min_length=1, max_length=500)
     severity: int = Field(default=3, ge=1, le=4)
 
 

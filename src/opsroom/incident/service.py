@@ -92,6 +92,16 @@ def declare_incident(
     )
     chat.create_room(name, render.incident_topic(incident), number)
     alerts = [alert for group in groups for alert in uow.alerts.alerts_in_group(group.id)]
+    for alert in alerts:
+        record(
+            uow,
+            ctx,
+            incident,
+            Actor("alert", "alert"),
+            "alert",
+            f"Alert {alert.status}: {alert.title}",
+            {"group_id": alert.group_id, "fingerprint": alert.fingerprint},
+        )
     chat.post(name, render.incident_summary(incident, groups, alerts))
     chat.post(ctx.settings.chat.incidents_room, render.incident_announcement(incident))
     ctx.metrics.incidents_declared.labels(trigger=trigger).inc()

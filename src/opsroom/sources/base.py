@@ -6,13 +6,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Annotated, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 
 from opsroom.alert.model import NormalizedAlert
 from opsroom.errors import MalformedPayloadError, OpsroomError, UnsupportedPayloadError
+from opsroom.text import find_bad_text, may_hold_bad_text
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class HookRequest:
             text = self.body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedPayloadError("form body is not UTF-8") from exc
-        return dict(parse_qsl(text, keep_blank_values=True))
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        _refuse_bad_text(fields)
+        return fields
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,27 @@ class VerifyingSource(Protocol):
 
 def decode_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except UnicodeDecodeError as exc:
         raise MalformedPayloadError("body is not UTF-8 encoded JSON") from exc
     except json.JSONDecodeError as exc:
         raise MalformedPayloadError(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError as exc:
+        raise MalformedPayloadError("body is not acceptable JSON: nested too deeply") from exc
+    if may_hold_bad_text(body):
+        _refuse_bad_text(data)
+    return data
+
+
+def _refuse_bad_text(data: Any) -> None:
+    found = find_bad_text(data)
+    if found is not None:
+        field_path, problem = found
+        raise MalformedPayloadError(
+            f"{field_path}: {problem}", details=[{"field": field_path, "problem": problem}]
+        )
 
 
 def unsupported(kind: str, exc: ValidationError) -> UnsupportedPayloadError:
@@ -115,6 +132,15 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
+
+def _checked_time(value: str | None) -> str | None:
+    if value and not value.startswith("0001-01-01") and parse_time(value) is None:
+        raise ValueError("not an RFC 3339 time such as 2026-12-04T10:00:00Z")
+    return value
+
+
+# A time field that must be RFC 3339 when present (empty and Go's zero time mean "none").
+Rfc3339 = Annotated[str | None, AfterValidator(_checked_time)]
 
 RAW_LIMIT = 64 * 1024
 

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import Offset
 from opsroom.bootstrap import Container
 from opsroom.chat.builtin.schemas import MessageCreate, MessageRead, PostResult, RoomRead
 from opsroom.chat.builtin.tables import MessageRow, RoomRow
@@ -73,7 +74,7 @@ async def list_messages(
     name: str,
     container: ContainerDep,
     user: UserDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Items[MessageRead]:
     """Messages oldest first: the newest `limit`, or those after message id `after`."""
@@ -115,7 +116,7 @@ async def room_events(
     request: Request,
     container: ContainerDep,
     user: UserDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Offset = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events: each new message as `event: message` with its JSON."""

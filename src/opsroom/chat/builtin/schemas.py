@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from opsroom.schemas import Text
+
 
 class RoomRead(BaseModel):
     name: str
@@ -28,7 +30,7 @@ class MessageRead(BaseModel):
 class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=10000)
+    text: Text = Field(min_length=1, max_length=10000)
 
     @field_validator("text")
     @classmethod

@@ -15,7 +15,14 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time, unsupported
+from opsroom.sources.base import (
+    HookRequest,
+    HookResult,
+    Rfc3339,
+    capped_raw,
+    parse_time,
+    unsupported,
+)
 
 
 class _Alert(BaseModel):
@@ -24,8 +31,8 @@ class _Alert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: str | None = None  # noqa: N815 - Alertmanager's field names
-    endsAt: str | None = None  # noqa: N815
+    startsAt: Rfc3339 = None  # noqa: N815 - Alertmanager's field names
+    endsAt: Rfc3339 = None  # noqa: N815
     generatorURL: str | None = None  # noqa: N815
     fingerprint: str | None = None
 

@@ -24,7 +24,8 @@ from opsroom.sources.cloudwatch.envelope import SnsMessage
 # SigningCertificateUnavailableError when it cannot be fetched right now.
 CertificateFetcher = Callable[[str], bytes]
 
-SNS_HOST = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+# sns.<region>.amazonaws.com, or .amazonaws.com.cn in the China regions; nothing around it.
+SNS_HOST = re.compile(r"sns\.[a-z]{2}(?:-[a-z]+)+-\d{1,2}\.amazonaws\.com(?:\.cn)?")
 SIGNED_KEYS = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     "SubscriptionConfirmation": (

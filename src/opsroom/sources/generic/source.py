@@ -23,7 +23,7 @@ MAX_ALERTS_PER_REQUEST = 1000
 class _Link(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=2000)
+    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://\S+$")
     text: str = Field(default="", max_length=200)
 
 

@@ -1,0 +1,138 @@
+"""How a schedule is written, in `opsroom.yaml` and in API bodies: validated, field by field.
+
+Only models live here; config.py reads the file. The same models validate API input, and a
+layer is stored in the database as the JSON of its `LayerConfig`, so there is one format.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from opsroom.oncall import model
+
+SCHEDULE_NAME = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+MEMBER_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+def _clock(value: object) -> object:
+    """YAML 1.1 reads an unquoted 17:30 as the number 1050 (base 60): take it back as 17:30."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+ClockText = Annotated[str, BeforeValidator(_clock)]
+ScheduleName = Annotated[str, StringConstraints(pattern=SCHEDULE_NAME)]
+MemberName = Annotated[str, StringConstraints(pattern=MEMBER_NAME)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RestrictionConfig(_Model):
+    """`start`/`end` as `09:00` (each day, or each of `days`) or `fri 18:00` (one weekly window)."""
+
+    start: ClockText
+    end: ClockText
+    days: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> RestrictionConfig:
+        model.parse_restriction(self.start, self.end, self.days)
+        return self
+
+    def windows(self) -> tuple[model.Window, ...]:
+        return model.parse_restriction(self.start, self.end, self.days)
+
+
+class LayerConfig(_Model):
+    """One rotation: members take turns of `shift` (e.g. 1w), handing off at `handoff`."""
+
+    name: str = Field(default="", max_length=100)
+    members: list[MemberName]
+    shift: str = "1w"
+    handoff: ClockText = "09:00"
+    start: date
+    days: list[str] | None = None
+    end: AwareDatetime | None = None
+    restrictions: list[RestrictionConfig] = Field(default_factory=list)
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("a layer needs at least one member")
+        return value
+
+    @field_validator("shift")
+    @classmethod
+    def _shift(cls, value: str) -> str:
+        return model.format_shift(*model.parse_shift(value))
+
+    @field_validator("handoff")
+    @classmethod
+    def _handoff(cls, value: str) -> str:
+        return model.format_time(model.time_of(model.parse_time(value)))
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else model.format_days(model.parse_days(value))
+
+    @model_validator(mode="after")
+    def _valid(self) -> LayerConfig:
+        model.check_layer(self.to_layer())
+        return self
+
+    def to_layer(self) -> model.Layer:
+        count, unit = model.parse_shift(self.shift)
+        return model.Layer(
+            members=tuple(self.members),
+            shift_count=count,
+            shift_unit=unit,
+            handoff=model.time_of(model.parse_time(self.handoff)),
+            start=self.start,
+            windows=tuple(w for r in self.restrictions for w in r.windows()),
+            days=model.parse_days(self.days) if self.days is not None else frozenset(),
+            end=self.end,
+            name=self.name,
+        )
+
+
+class ScheduleConfig(_Model):
+    """A schedule in `opsroom.yaml`: its time zone and layers (later layers win)."""
+
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
+    description: str = Field(default="", max_length=2000)
+    layers: list[LayerConfig]
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        model.zone(value)
+        return value
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, value: list[LayerConfig]) -> list[LayerConfig]:
+        if not value:
+            raise ValueError("a schedule needs at least one layer")
+        return value
+
+
+def members_of(layers: list[LayerConfig]) -> list[str]:
+    """Every member named in the layers, each once, in order of appearance."""
+    return list(dict.fromkeys(member for layer in layers for member in layer.members))
