@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from bench.ingest import report, targets
 from bench.ingest.run import TARGETS, Phase, measure
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+BASELINE = "opsroom-sqlite@baseline"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phases", default="closed,rate", help="closed, rate or both")
     parser.add_argument("--out", type=Path, help="result file (default bench/results/...)")
     parser.add_argument("--profile", type=Path, help="folder for py-spy stacks of opsroom")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout with its .venv (e.g. /work/main): adds opsroom-sqlite@baseline",
+    )
     args = parser.parse_args(argv)
+    if args.baseline:
+        TARGETS[BASELINE] = (
+            "webhook",
+            partial(targets.opsroom, backend="sqlite", root=args.baseline),
+        )
+        if BASELINE not in args.targets:
+            args.targets += f",{BASELINE}"
     chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
     unknown = set(chosen) - set(TARGETS)
     if unknown:
@@ -48,13 +62,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     wanted = [phases[name] for name in args.phases.split(",")]
     out = args.out or RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    document: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"out": str(out)}}
+    document: dict[str, Any] = {
+        "machine": machine(args.baseline),
+        "args": vars(args) | {"out": str(out)},
+    }
     rows: list[dict[str, Any]] = []
     document["measurements"] = rows
     with tempfile.TemporaryDirectory(prefix="opsroom-bench-") as work:
         for round_no in range(1, args.rounds + 1):
             for phase in wanted:
                 for target in chosen:
+                    if target == BASELINE and phase.rate is not None:
+                        continue  # far below the rate: it would only queue for minutes
                     rows.append(measure(target, phase, Path(work), round_no, args.profile))
                     _write(out, document)
     document["summary"] = report.summarize(rows)
@@ -72,7 +91,7 @@ def _write(out: Path, document: dict[str, Any]) -> None:
     out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-def machine() -> dict[str, Any]:
+def machine(baseline: Path | None) -> dict[str, Any]:
     def first_line(args: list[str]) -> str:
         done = subprocess.run(args, capture_output=True, text=True, check=False)
         return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else ""
@@ -94,6 +113,11 @@ def machine() -> dict[str, Any]:
         "alertmanager": first_line([targets.ALERTMANAGER, "--version"]),
         "postgres": first_line(["psql", *targets.PG_ADMIN, "-Atc", "select version()"]),
         "git": first_line(["git", "-C", str(targets.ROOT), "describe", "--always", "--dirty"]),
+        "baseline_git": (
+            first_line(["git", "-C", str(baseline), "describe", "--always", "--dirty"])
+            if baseline
+            else None
+        ),
     }
 
 

@@ -65,7 +65,8 @@ def measure(
     run_id = uuid.uuid4().hex[:10]
     before = machine_state()
     targets.log(f"round {round_no} {target} {phase.name}: load {before['loadavg']}")
-    with start(workdir / f"{round_no}-{target}-{phase.name}") as server:
+    folder = f"{round_no}-{target}-{phase.name}".replace("@", "-")
+    with start(workdir / folder) as server:
         factory = AlertFactory(flavor, run_id)
         plan = Plan(factory, classify=flavor == "webhook")
         cpu_server = targets.process_cpu(server.pid)

@@ -25,7 +25,6 @@ import yaml
 from bench.ingest.loadgen import Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-OPSROOM = str(ROOT / ".venv" / "bin" / "opsroom")
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 PG_ADMIN = ["-h", "127.0.0.1", "-U", "postgres"]
 PG_DATABASE = "bench_ingest"
@@ -141,8 +140,10 @@ BENCH_CONFIG = {
 
 
 @contextlib.contextmanager
-def opsroom(workdir: Path, backend: str) -> Iterator[Server]:
-    """opsroom serve (API + worker in one process) on a fresh SQLite file or `bench` database."""
+def opsroom(workdir: Path, backend: str, root: Path = ROOT) -> Iterator[Server]:
+    """opsroom serve (API + worker in one process) on a fresh SQLite file or `bench_ingest`
+    database; `root` is the checkout (with its .venv) to run, e.g. another branch."""
+    command = str(root / ".venv" / "bin" / "opsroom")
     workdir.mkdir(parents=True, exist_ok=True)
     if backend == "postgres":
         _recreate_pg_database()
@@ -162,7 +163,7 @@ def opsroom(workdir: Path, backend: str) -> Iterator[Server]:
 
     def cli(*args: str) -> str:
         done = subprocess.run(
-            [OPSROOM, *args], env=env, capture_output=True, text=True, check=False, timeout=120
+            [command, *args], env=env, capture_output=True, text=True, check=False, timeout=120
         )
         if done.returncode != 0:
             raise RuntimeError(f"opsroom {' '.join(args)} failed:\n{done.stderr}")
@@ -172,7 +173,7 @@ def opsroom(workdir: Path, backend: str) -> Iterator[Server]:
     hook = cli("integration", "create", "--kind", "alertmanager", "--name", "bench", "--url-only")
     path = urlsplit(hook.splitlines()[-1]).path
     log_file = workdir / "opsroom.log"
-    with process([OPSROOM, "serve"], log_file, env) as proc:
+    with process([command, "serve"], log_file, env) as proc:
         base = f"http://127.0.0.1:{port}"
         wait_ok(f"{base}/readyz", proc, log_file, 60)
         yield Server(
