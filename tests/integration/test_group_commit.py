@@ -171,3 +171,21 @@ def test_alerts_joining_a_notified_group_share_one_pending_update(api: Api, hook
     api.run_jobs()
     updates = [text for text in api.messages("alerts") if "now has 4 firing alerts" in text]
     assert len(updates) == 1
+
+
+def test_concurrent_changes_of_one_alert_are_all_counted(api: Api, hook: Any) -> None:
+    url = hook()
+
+    def changed(i: int) -> bytes:
+        payload = alertmanager(fingerprint="shared")
+        payload["alerts"][0]["annotations"]["description"] = f"reading {i}"
+        return json.dumps(payload).encode()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        shared = [pool.submit(post, api, url, changed(i)) for i in range(12)]
+        others = [pool.submit(post, api, url, body(fingerprint=f"other-{i}")) for i in range(12)]
+        statuses = [future.result(60)[0] for future in [*shared, *others]]
+    assert statuses == [202] * 24
+    items = {item["fingerprint"]: item for item in api.get("/api/v1/alerts").json()["items"]}
+    assert items["shared"]["occurrences"] == 12  # none of the concurrent updates was lost
+    assert {f"other-{i}" for i in range(12)} <= set(items)
