@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,26 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from opsroom.alert.jobs import HANDLERS as ALERT_HANDLERS
+from opsroom.chat.gateway import open_forms, run_parsed
+from opsroom.chat.inbound import (
+    Answer,
+    ChatInbound,
+    FormOpener,
+    InboundOutcome,
+    InboundParse,
+)
+from opsroom.chat.outbox import DELIVER, run_delivery
+from opsroom.chat.poller import POLL, ensure_polling, run_poll
+from opsroom.chat.registry import build_hub
 from opsroom.chat.service import builtin_chat
+from opsroom.chat.slack.socket_mode import SlackSocketMode
 from opsroom.clock import Clock, SystemClock
 from opsroom.config import Settings
 from opsroom.context import Context
 from opsroom.db.engine import build_engine, build_session_factory
 from opsroom.db.migrate import ensure_at_head
 from opsroom.db.uow import UnitOfWork
+from opsroom.jobs.tables import DEFAULT_QUEUE
 from opsroom.jobs.worker import Handler, Worker
 from opsroom.metrics import Metrics
 from opsroom.sources.base import AlertSource
@@ -43,8 +57,15 @@ class Container:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    def worker(self, name: str | None = None) -> Worker:
-        return Worker(self.uow, self.ctx, self.handlers, name)
+    def worker(self, name: str | None = None, *, queues: list[str] | None = None) -> Worker:
+        """A worker for `queues` (None: every queue, as tests and one-shot runs want)."""
+        return Worker(self.uow, self.ctx, self.handlers, name, queues=queues)
+
+    def lane_workers(self) -> list[Worker]:
+        """One worker for the default queue and one per remote chat platform, so a slow or
+        rate-limited platform never holds up paging or another platform."""
+        lanes = [[DEFAULT_QUEUE], *([queue] for queue in self.ctx.chat.remote_queues())]
+        return [self.worker(queues=lane) for lane in lanes]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -65,8 +86,13 @@ def bootstrap(
     if check_schema:
         ensure_at_head(engine)
     wake = threading.Event()
+    clock = clock or SystemClock()
     ctx = Context(
-        settings=settings, clock=clock or SystemClock(), metrics=Metrics(), wake_worker=wake.set
+        settings=settings,
+        clock=clock,
+        metrics=Metrics(),
+        wake_worker=wake.set,
+        chat=build_hub(settings, clock),
     )
     http = http_client or httpx.Client()
     container = Container(
@@ -76,7 +102,12 @@ def bootstrap(
         ctx=ctx,
         # A lambda, not ctx.clock.now: tests swap ctx.clock after bootstrap.
         sources=build_sources(http_client=http, now=lambda: ctx.clock.now()),  # noqa: PLW0108
-        handlers={**ALERT_HANDLERS, **_source_handlers(http)},
+        handlers={
+            **ALERT_HANDLERS,
+            **_source_handlers(http),
+            DELIVER: run_delivery,
+            POLL: run_poll,
+        },
         secret_key=_secret_key(settings),
         http=http,
         wake=wake,
@@ -95,13 +126,53 @@ def _source_handlers(http: httpx.Client) -> dict[str, Handler]:
 
 
 def ensure_channels(container: Container) -> None:
-    """The shared rooms every install has: #alerts and #incidents."""
+    """The shared rooms every install has (#alerts and #incidents), and the polling of the
+    platforms that are polled."""
     chat_config = container.settings.chat
     with container.uow() as uow:
         chat = builtin_chat(uow, container.ctx)
         chat.ensure_channel(chat_config.alerts_room, "New alert groups are announced here")
         chat.ensure_channel(chat_config.incidents_room, "Incidents are announced here")
+        ensure_polling(uow, container.ctx)
         uow.commit()
+
+
+def start_socket_mode(container: Container) -> list[Callable[[], None]]:
+    """Open Slack's Socket Mode connection when configured; returns how to close it."""
+    slack = container.settings.chat.slack
+    if slack is None or not slack.enabled or not slack.socket_mode:
+        return []
+    inbound = container.ctx.chat.get("slack").inbound
+    assert inbound is not None
+
+    def run(parsed: InboundParse) -> tuple[Answer, list[InboundOutcome]]:
+        return run_parsed(container.uow, container.ctx, inbound, parsed)
+
+    def after(outcomes: list[InboundOutcome]) -> None:
+        if isinstance(inbound, FormOpener):
+            open_forms(inbound, outcomes)
+
+    runner = SlackSocketMode(slack, run, after)
+    runner.start()
+    return [runner.stop]
+
+
+def start_connections(container: Container) -> list[Callable[[], None]]:
+    """Open every platform's long-lived inbound connection (Discord's Gateway); returns how
+    to close them. Events arrive as they would over HTTP and run through the same gateway."""
+    closers = []
+    for platform in container.ctx.chat:
+        inbound = platform.inbound
+        if platform.connect is None or inbound is None:
+            continue
+
+        def run(
+            parsed: InboundParse, inbound: ChatInbound = inbound
+        ) -> tuple[Answer, list[InboundOutcome]]:
+            return run_parsed(container.uow, container.ctx, inbound, parsed)
+
+        closers.append(platform.connect(run))
+    return closers
 
 
 def _secret_key(settings: Settings) -> str:

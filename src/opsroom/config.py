@@ -24,6 +24,11 @@ from opsroom.alert.settings import (
     RoutingConfig,
     ServiceConfig,
 )
+from opsroom.chat.discord.settings import DiscordSettings
+from opsroom.chat.matrix.settings import MatrixSettings
+from opsroom.chat.mattermost.settings import MattermostSettings
+from opsroom.chat.slack.settings import SlackSettings
+from opsroom.chat.teams.settings import TeamsSettings
 from opsroom.errors import ConfigError
 from opsroom.oncall.settings import ScheduleConfig, ScheduleName
 
@@ -57,9 +62,21 @@ class DatabaseConfig(_Section):
 
 
 class ChatConfig(_Section):
+    """The built-in chat's shared rooms, and what every platform shares. Each further
+    platform is a sub-section named by its slug (`slack:`, `matrix:`, `mattermost:`)."""
+
     alerts_room: str = Field(default="alerts", pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     incidents_room: str = Field(default="incidents", pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     bot_name: str = "opsroom"
+    # Role of the opsroom user created when someone first talks to opsroom on a platform.
+    new_user_role: Literal["admin", "responder", "viewer"] = "responder"
+    # Attempts of one outbound chat call failing with 5xx/timeouts (rate limits don't count).
+    max_attempts: int = Field(default=25, ge=1, le=1000)
+    slack: SlackSettings | None = None
+    matrix: MatrixSettings | None = None
+    mattermost: MattermostSettings | None = None
+    discord: DiscordSettings | None = None
+    teams: TeamsSettings | None = None
 
 
 class AutoDeclareRule(_Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from opsroom.chat.hub import ChatHub
 from opsroom.clock import Clock
 from opsroom.config import Settings
 from opsroom.metrics import Metrics
@@ -20,3 +21,4 @@ class Context:
     clock: Clock
     metrics: Metrics
     wake_worker: Callable[[], None] = field(default=_nothing)
+    chat: ChatHub = field(default_factory=ChatHub)

@@ -102,3 +102,17 @@ class DatabaseNotReadyError(OpsroomError):
     """The database schema is not at the migration head."""
 
     code = "database_not_ready"
+
+
+class RetryLaterError(OpsroomError):
+    """A job cannot run yet (a platform's rate limit, a room not created yet); run it again later.
+
+    `count_attempt=False` reschedules without using up one of the job's attempts.
+    """
+
+    code = "retry_later"
+
+    def __init__(self, message: str, *, retry_after: float, count_attempt: bool = False) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = max(0.0, retry_after)
+        self.count_attempt = count_attempt

@@ -11,7 +11,7 @@ from opsroom.alert.service import AUTO_RESOLVE, SYSTEM, auto_resolve
 from opsroom.alert.suppression import refresh_suppression
 from opsroom.alert.tables import AlertGroupRow, AlertRow
 from opsroom.chat import render
-from opsroom.chat.service import builtin_chat
+from opsroom.chat.rooms import announce
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.incident.model import severity_from_alert
@@ -37,15 +37,13 @@ def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None
         # Everything is silenced or inhibited: look again later, a silence may expire.
         notify.schedule(uow, ctx, group, due=now + interval)
         return
-    chat = builtin_chat(uow, ctx)
-    alerts_room = ctx.settings.chat.alerts_room
     if group.notified_at is None:
-        chat.post(alerts_room, render.group_opened(group, active))
         _auto_declare(uow, ctx, group)
+        announce(uow, ctx, "alerts", render.group_opened(group, active))
     elif len(active) > group.notified_count:
-        chat.post(alerts_room, render.group_updated(group, active))
+        announce(uow, ctx, "alerts", render.group_updated(group, active))
     else:
-        chat.post(alerts_room, render.group_still_firing(group, active))
+        announce(uow, ctx, "alerts", render.group_still_firing(group, active))
     group.notified_at, group.notified_count = now, len(active)
     notify.schedule(uow, ctx, group, due=now + repeat)
 
@@ -56,7 +54,6 @@ def _auto_declare(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> None:
         declare_incident(
             uow,
             ctx,
-            builtin_chat(uow, ctx),
             title=group.title,
             severity=severity_from_alert(group.severity),
             actor=SYSTEM,
@@ -69,7 +66,7 @@ def announce_group_resolved(uow: UnitOfWork, ctx: Context, payload: dict[str, An
     group = uow.alerts.get_group(int(payload["group_id"]))
     if group is None:
         return
-    builtin_chat(uow, ctx).post(ctx.settings.chat.alerts_room, render.group_resolved(group))
+    announce(uow, ctx, "alerts", render.group_resolved(group))
 
 
 def run_auto_resolve(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:

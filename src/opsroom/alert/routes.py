@@ -12,7 +12,6 @@ from opsroom.alert.tables import AlertGroupRow
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.api.params import Offset, RowId
 from opsroom.bootstrap import Container
-from opsroom.chat.service import builtin_chat
 from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import NotFoundError
@@ -103,7 +102,6 @@ def _declare(container: Container, group_id: int, body: GroupDeclare, name: str)
         incident = declare_incident(
             uow,
             container.ctx,
-            builtin_chat(uow, container.ctx),
             title=body.title or group.title,
             severity=body.severity or severity_from_alert(group.severity),
             actor=Actor(name, "api"),

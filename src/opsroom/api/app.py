@@ -12,11 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from opsroom import __version__
 from opsroom.alert import routes as alert_routes
 from opsroom.alert import silence_routes
-from opsroom.api import hooks, system
+from opsroom.api import chat, hooks, system
 from opsroom.api.errors import install_error_handlers
 from opsroom.api.hook_integrations import IntegrationCache
 from opsroom.api.ratelimit import HookLimiter
-from opsroom.bootstrap import Container, ensure_channels
+from opsroom.bootstrap import Container, ensure_channels, start_connections, start_socket_mode
 from opsroom.chat.builtin import routes as chat_routes
 from opsroom.incident import routes as incident_routes
 from opsroom.oncall import calendar_routes as oncall_calendar_routes
@@ -33,25 +33,30 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_channels(container)
+        closers = start_socket_mode(container) + start_connections(container)
         stop = threading.Event()
-        thread = None
+        threads = []
         if with_worker:
-            worker = container.worker()
-            thread = threading.Thread(
-                target=worker.run_forever,
-                args=(stop, container.wake),
-                name="opsroom-worker",
-                daemon=True,
-            )
-            thread.start()
+            for worker in container.lane_workers():
+                lane = "-".join(worker.queues or ("all",))
+                thread = threading.Thread(
+                    target=worker.run_forever,
+                    args=(stop, container.wake),
+                    name=f"opsroom-worker-{lane}",
+                    daemon=True,
+                )
+                thread.start()
+                threads.append(thread)
         try:
             yield
         finally:
             app.state.committer.stop()
             stop.set()
             container.wake.set()
-            if thread is not None:
+            for thread in threads:
                 thread.join(timeout=10)
+            for close in closers:
+                close()
 
     app = FastAPI(
         title="opsroom",
@@ -69,6 +74,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     for module in (
         system,
         hooks,
+        chat,
         alert_routes,
         silence_routes,
         incident_routes,

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from opsroom import errors
+from opsroom.chat.errors import ChatPlatformError
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -25,6 +26,7 @@ STATUS: list[tuple[type[errors.OpsroomError], int]] = [
     (errors.ConflictError, 409),
     (errors.DatabaseNotReadyError, 503),
     (errors.OverloadedError, 503),
+    (ChatPlatformError, 502),
 ]
 
 

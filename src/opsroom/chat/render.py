@@ -1,55 +1,84 @@
-"""Platform-neutral text for incidents and alerts. Platforms escape it for themselves."""
+"""Incidents and alerts as platform-neutral messages. Platforms escape and lay them out.
+
+Lists are never cut here: each platform's limits cut them once, with "... and N more".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from opsroom.alert.tables import AlertGroupRow, AlertRow
+from opsroom.chat.message import ACK, DECLARE, RESOLVE, Button, Field, Level, Message
 from opsroom.incident.model import incident_ref, severity_label
 from opsroom.incident.tables import IncidentRow, TimelineEntryRow
 
-MAX_LISTED = 10
+# Alerts listed in one message at most, before any platform's own (lower) limit.
+MAX_LISTED = 200
+_LEVELS: dict[str, Level] = {"critical": "critical", "error": "critical", "warning": "warning"}
 
 
-def group_opened(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
-    lines = [
-        f"[{group.severity.upper()}] Alert group #{group.id}: {group.title}",
-        *_alert_lines(alerts),
-        f"Declare an incident from it: /inc declare group:{group.id}",
-    ]
-    return "\n".join(lines)
-
-
-def group_updated(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
-    lines = [
-        f"[{group.severity.upper()}] Alert group #{group.id} now has {len(alerts)} "
-        f"firing alerts: {group.title}",
-        *_alert_lines(alerts),
-    ]
-    return "\n".join(lines)
-
-
-def group_still_firing(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> str:
-    return (
-        f"[{group.severity.upper()}] Still firing: alert group #{group.id}: {group.title} "
-        f"({len(alerts)} alerts)"
+def group_opened(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Message:
+    return Message(
+        text=f"[{group.severity.upper()}] Alert group #{group.id}: {group.title}",
+        lines=_alert_lines(alerts),
+        more_lines=max(0, len(alerts) - MAX_LISTED),
+        context=f"Declare an incident from it: /inc declare group:{group.id}",
+        buttons=_group_buttons(group),
+        level=_LEVELS.get(group.severity, "info"),
     )
 
 
-def group_resolved(group: AlertGroupRow) -> str:
-    return f"[RESOLVED] Alert group #{group.id}: {group.title}"
+def group_updated(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Message:
+    return Message(
+        text=(
+            f"[{group.severity.upper()}] Alert group #{group.id} now has {len(alerts)} "
+            f"firing alerts: {group.title}"
+        ),
+        lines=_alert_lines(alerts),
+        more_lines=max(0, len(alerts) - MAX_LISTED),
+        buttons=_group_buttons(group),
+        level=_LEVELS.get(group.severity, "info"),
+    )
 
 
-def _alert_lines(alerts: Sequence[AlertRow]) -> list[str]:
+def group_still_firing(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Message:
+    return Message(
+        text=(
+            f"[{group.severity.upper()}] Still firing: alert group #{group.id}: {group.title} "
+            f"({len(alerts)} alerts)"
+        ),
+        buttons=_group_buttons(group),
+        level=_LEVELS.get(group.severity, "info"),
+    )
+
+
+def group_resolved(group: AlertGroupRow) -> Message:
+    return Message(text=f"[RESOLVED] Alert group #{group.id}: {group.title}", level="good")
+
+
+def _group_buttons(group: AlertGroupRow) -> tuple[Button, ...]:
+    if group.incident_id is not None:
+        return (Button("Acknowledge", ACK, f"group:{group.id}", "primary"),)
+    return (
+        Button("Declare incident", DECLARE, f"group:{group.id}", "primary"),
+        Button("Acknowledge", ACK, f"group:{group.id}"),
+    )
+
+
+def _alert_lines(alerts: Sequence[AlertRow]) -> tuple[str, ...]:
     lines = []
     for alert in alerts[:MAX_LISTED]:
-        line = f"- {alert.title} ({alert.status})"
+        line = f"{alert.title} ({alert.status})"
         if alert.description:
             line += f": {alert.description}"
         lines.append(line)
-    if len(alerts) > MAX_LISTED:
-        lines.append(f"... and {len(alerts) - MAX_LISTED} more")
-    return lines
+    return tuple(lines)
+
+
+def incident_buttons(incident: IncidentRow) -> tuple[Button, ...]:
+    value = f"incident:{incident.number}"
+    buttons = [] if incident.acknowledged_at else [Button("Acknowledge", ACK, value, "primary")]
+    return (*buttons, Button("Resolve", RESOLVE, value, "danger"))
 
 
 def incident_topic(incident: IncidentRow) -> str:
@@ -59,26 +88,32 @@ def incident_topic(incident: IncidentRow) -> str:
     )
 
 
-def incident_announcement(incident: IncidentRow) -> str:
-    return (
-        f"{incident_ref(incident.number)} declared by {incident.declared_by}: {incident.title} "
-        f"({severity_label(incident.severity).upper()}). Join #{incident.room}"
+def incident_announcement(incident: IncidentRow, room: str | None = None) -> Message:
+    return Message(
+        text=(
+            f"{incident_ref(incident.number)} declared by {incident.declared_by}: "
+            f"{incident.title} ({severity_label(incident.severity).upper()}). "
+            f"Join #{room or incident.room}"
+        ),
+        buttons=incident_buttons(incident),
+        level="critical" if incident.severity <= 2 else "warning",
     )
 
 
 def incident_summary(
     incident: IncidentRow, groups: Sequence[AlertGroupRow], alerts: Sequence[AlertRow]
-) -> str:
-    lines = [
-        f"{incident_ref(incident.number)}: {incident.title}",
-        f"Severity {severity_label(incident.severity).upper()}, status {incident.status}, "
-        f"declared by {incident.declared_by}",
-    ]
-    if groups:
-        lines.append("Linked alerts:")
-        lines.extend(_alert_lines(alerts))
-    lines.append("Type /inc help for commands; everything said here goes on the timeline.")
-    return "\n".join(lines)
+) -> Message:
+    return Message(
+        text=f"{incident_ref(incident.number)}: {incident.title}",
+        body=(
+            f"Severity {severity_label(incident.severity).upper()}, status {incident.status}, "
+            f"declared by {incident.declared_by}" + ("\nLinked alerts:" if groups else "")
+        ),
+        lines=_alert_lines(alerts) if groups else (),
+        more_lines=max(0, len(alerts) - MAX_LISTED) if groups else 0,
+        context="Type /inc help for commands; everything said here goes on the timeline.",
+        buttons=incident_buttons(incident),
+    )
 
 
 def incident_resolved(incident: IncidentRow) -> str:
@@ -86,12 +121,21 @@ def incident_resolved(incident: IncidentRow) -> str:
     return f"{text}. Summary: {incident.summary}" if incident.summary else text
 
 
-def timeline(entries: Sequence[TimelineEntryRow], limit: int = 50) -> str:
-    shown = entries[-limit:]
+def incident_fields(incident: IncidentRow) -> tuple[Field, ...]:
+    return (
+        Field("Severity", severity_label(incident.severity).upper()),
+        Field("Status", incident.status),
+        Field("Commander", incident.commander or "none"),
+    )
+
+
+def timeline(entries: Sequence[TimelineEntryRow], total: int | None = None) -> str:
+    """The newest entries (as given), saying how many earlier ones are not shown."""
     lines = [
         f"{entry.at:%Y-%m-%d %H:%M:%S} [{entry.kind}] {entry.actor}: {entry.text}"
-        for entry in shown
+        for entry in entries
     ]
-    if len(entries) > limit:
-        lines.insert(0, f"... {len(entries) - limit} earlier entries")
+    earlier = (total or len(entries)) - len(entries)
+    if earlier > 0:
+        lines.insert(0, f"... {earlier} earlier entries")
     return "Timeline:\n" + "\n".join(lines) if lines else "The timeline is empty."

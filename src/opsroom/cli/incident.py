@@ -9,7 +9,6 @@ from rich.table import Table
 
 from opsroom.alert.model import AlertStatus, NormalizedAlert, fingerprint
 from opsroom.alert.service import ingest
-from opsroom.chat.service import builtin_chat
 from opsroom.cli.common import console, container
 from opsroom.errors import NotFoundError
 from opsroom.incident.model import incident_ref, severity_label
@@ -66,7 +65,6 @@ def incident_declare(
         incident = declare_incident(
             uow,
             built.ctx,
-            builtin_chat(uow, built.ctx),
             title=title,
             severity=sev,
             actor=Actor(user, "cli"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.cli import admin, incident, oncall, serve, silence
+from opsroom.cli import admin, chat, incident, oncall, serve, silence
 
 app = typer.Typer(
     help="opsroom: alerts in, incidents worked in chat.",
@@ -18,6 +18,7 @@ app.add_typer(admin.integration_app, name="integration")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.config_app, name="config")
+app.add_typer(chat.chat_app, name="chat")
 app.add_typer(incident.incident_app, name="incident")
 app.add_typer(incident.alert_app, name="alert")
 app.add_typer(silence.silence_app, name="silence")

@@ -103,6 +103,14 @@ def run_worker() -> None:
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        worker = built.worker()
-        console.print(f"worker {worker.name} started")
-        worker.run_forever(stop, built.wake)
+        workers = built.lane_workers()
+        threads = [
+            threading.Thread(target=w.run_forever, args=(stop, built.wake), daemon=True)
+            for w in workers[1:]
+        ]
+        for thread in threads:
+            thread.start()
+        console.print(f"worker {workers[0].name} started ({len(workers)} queues)")
+        workers[0].run_forever(stop, built.wake)
+        for thread in threads:
+            thread.join(timeout=10)

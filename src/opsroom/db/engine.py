@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+WRITER_WAIT_SECONDS = 30
+
+
 def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -42,11 +46,31 @@ def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so a read-then-write transaction never
-        # fails to upgrade its lock; the busy timeout queues writers instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # fails to upgrade its lock. Threads of this process queue on a lock of their own
+        # first: SQLite's busy handler polls with sleeps of up to 100 ms, which made a
+        # waiting request's latency several times its work (bench/slack_command). Other
+        # processes still meet the busy timeout.
+        if not writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise TimeoutError(f"no SQLite write lock within {WRITER_WAIT_SECONDS} s")
+        connection.info["opsroom_writer"] = writer
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection: Any) -> None:
+        held = connection.info.pop("opsroom_writer", None)
+        if held is not None:
+            held.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
     return engine
 

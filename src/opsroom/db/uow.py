@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.alert.repository import AlertRepository
 from opsroom.chat.builtin.repository import RoomRepository
+from opsroom.chat.repository import ChatRepository
 from opsroom.incident.repository import IncidentRepository
 from opsroom.jobs.repository import JobRepository
 from opsroom.oncall.repository import ScheduleRepository
@@ -25,6 +26,7 @@ class UnitOfWork:
         self.alerts = AlertRepository(self.session)
         self.incidents = IncidentRepository(self.session)
         self.rooms = RoomRepository(self.session)
+        self.chat = ChatRepository(self.session)
         self.jobs = JobRepository(self.session)
         self.users = UserRepository(self.session)
         self.schedules = ScheduleRepository(self.session)

@@ -49,18 +49,34 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 
-def room_name(number: int, title: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """`inc-<number>-<slug>`, at most 80 characters, not in `taken`."""
+def room_name(
+    number: int,
+    title: str,
+    taken: set[str] | frozenset[str] = frozenset(),
+    *,
+    max_length: int = ROOM_NAME_MAX,
+    attempt: int = 0,
+) -> str:
+    """`inc-<number>-<slug>`, at most `max_length` characters, not in `taken`.
+
+    Only `[a-z0-9-]`, so it is valid on every chat platform opsroom supports. `attempt` > 0
+    (the platform said the name is taken) starts at the suffix `-<attempt + 1>`.
+    """
     prefix = f"inc-{number}"
     slug = slugify(title)
     base = f"{prefix}-{slug}" if slug else prefix
-    base = base[:ROOM_NAME_MAX].rstrip("-")
-    candidate, suffix = base, 2
+    base = base[:max_length].rstrip("-")
+    suffix = attempt + 1
+    candidate = base if attempt == 0 else _suffixed(base, suffix, max_length)
     while candidate in taken:
-        tail = f"-{suffix}"
-        candidate = base[: ROOM_NAME_MAX - len(tail)].rstrip("-") + tail
         suffix += 1
+        candidate = _suffixed(base, suffix, max_length)
     return candidate
+
+
+def _suffixed(base: str, suffix: int, max_length: int) -> str:
+    tail = f"-{suffix}"
+    return base[: max_length - len(tail)].rstrip("-") + tail
 
 
 def incident_ref(number: int) -> str:

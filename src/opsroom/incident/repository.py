@@ -108,6 +108,20 @@ class IncidentRepository:
             )
         )
 
+    def timeline_tail(self, incident_id: int, limit: int) -> tuple[list[TimelineEntryRow], int]:
+        """The newest `limit` entries, oldest first, and how many entries there are in all."""
+        where = TimelineEntryRow.incident_id == incident_id
+        total = self._session.scalar(
+            select(func.count()).select_from(TimelineEntryRow).where(where)
+        )
+        newest = self._session.scalars(
+            select(TimelineEntryRow)
+            .where(where)
+            .order_by(TimelineEntryRow.at.desc(), TimelineEntryRow.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(list(newest))), int(total or 0)
+
     def search(self, query: str, *, limit: int) -> list[IncidentRow]:
         """Incidents whose title, timeline or summary contain every word of `query`."""
         words = _WORD.findall(query.lower())[:20]

@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.api.params import Offset, RowId
-from opsroom.chat.service import builtin_chat
 from opsroom.errors import NotFoundError
 from opsroom.incident.model import OPEN_STATUSES, IncidentStatus, incident_ref
 from opsroom.incident.schemas import (
@@ -59,7 +58,6 @@ async def create_incident(
             incident = declare_incident(
                 uow,
                 container.ctx,
-                builtin_chat(uow, container.ctx),
                 title=body.title,
                 severity=body.severity,
                 actor=Actor(user.name, "api"),

@@ -13,6 +13,15 @@ from opsroom.incident.tables import IncidentRow
 from opsroom.schemas import Text
 
 
+class IncidentRoomRead(BaseModel):
+    """The incident's room on one chat platform."""
+
+    platform: str
+    name: str
+    room_id: str | None
+    status: str
+
+
 class IncidentRead(BaseModel):
     number: int
     ref: str
@@ -28,6 +37,7 @@ class IncidentRead(BaseModel):
     acknowledged_by: str | None
     resolved_at: datetime | None
     room: str | None
+    rooms: list[IncidentRoomRead]
     alert_group_ids: list[int]
 
 
@@ -66,5 +76,9 @@ def incident_read(uow: UnitOfWork, row: IncidentRow) -> IncidentRead:
         acknowledged_by=row.acknowledged_by,
         resolved_at=row.resolved_at,
         room=row.room,
+        rooms=[
+            IncidentRoomRead(platform=r.platform, name=r.name, room_id=r.room_id, status=r.status)
+            for r in uow.chat.rooms_of_incident(row.id)
+        ],
         alert_group_ids=[group.id for group in uow.alerts.groups_of_incident(row.id)],
     )

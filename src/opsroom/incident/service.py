@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from opsroom.chat import render
-from opsroom.chat.base import ChatAdapter
+from opsroom.chat import render, rooms
+from opsroom.chat.message import Message
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import ConflictError, NotFoundError
@@ -55,15 +55,18 @@ def record(
 def declare_incident(
     uow: UnitOfWork,
     ctx: Context,
-    chat: ChatAdapter,
     *,
     title: str,
     severity: int,
     actor: Actor,
     group_ids: list[int] | None = None,
     trigger: str = "manual",
+    invite: dict[str, list[str]] | None = None,
 ) -> IncidentRow:
-    """Create the incident, its room, the announcement and the summary, in one transaction."""
+    """Create the incident, its rooms, the announcement and the summary, in one transaction.
+
+    `invite` names people to add to the new rooms, by platform user id per platform.
+    """
     now = ctx.clock.now()
     uow.incidents.lock_numbers()
     number = uow.incidents.next_number()
@@ -90,7 +93,20 @@ def declare_incident(
         f"Declared {incident_ref(number)} {severity_label(severity).upper()}: {title}",
         {"severity": severity, "groups": [g.id for g in groups], "trigger": trigger},
     )
-    chat.create_room(name, render.incident_topic(incident), number)
+    _open_rooms(uow, ctx, incident, groups, invite)
+    ctx.metrics.incidents_declared.labels(trigger=trigger).inc()
+    log.info("incident.declared", incident=number, severity=severity, trigger=trigger)
+    return incident
+
+
+def _open_rooms(
+    uow: UnitOfWork,
+    ctx: Context,
+    incident: IncidentRow,
+    groups: list[Any],
+    invite: dict[str, list[str]] | None,
+) -> None:
+    """A room on every platform with the summary, then the announcement naming each room."""
     alerts = [alert for group in groups for alert in uow.alerts.alerts_in_group(group.id)]
     for alert in alerts:
         record(
@@ -102,11 +118,16 @@ def declare_incident(
             f"Alert {alert.status}: {alert.title}",
             {"group_id": alert.group_id, "fingerprint": alert.fingerprint},
         )
-    chat.post(name, render.incident_summary(incident, groups, alerts))
-    chat.post(ctx.settings.chat.incidents_room, render.incident_announcement(incident))
-    ctx.metrics.incidents_declared.labels(trigger=trigger).inc()
-    log.info("incident.declared", incident=number, severity=severity, trigger=trigger)
-    return incident
+    summary = render.incident_summary(incident, groups, alerts)
+    topic = render.incident_topic(incident)
+    rooms.open_rooms(uow, ctx, incident, topic=topic, summary=summary, invite=invite)
+    names = rooms.room_names(uow, incident)
+    rooms.announce(
+        uow,
+        ctx,
+        "incidents",
+        lambda platform: render.incident_announcement(incident, names.get(platform)),
+    )
 
 
 def _link_groups(uow: UnitOfWork, incident: IncidentRow, group_ids: list[int]) -> list[Any]:
@@ -151,7 +172,6 @@ def acknowledge(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Act
 def set_status(
     uow: UnitOfWork,
     ctx: Context,
-    chat: ChatAdapter,
     incident: IncidentRow,
     actor: Actor,
     status: str,
@@ -161,8 +181,7 @@ def set_status(
     previous, incident.status = incident.status, IncidentStatus(status).value
     text = f"Status {previous} -> {status}" + (f": {message}" if message else "")
     record(uow, ctx, incident, actor, "status", text, {"from": previous, "to": status})
-    if incident.room:
-        chat.set_topic(incident.room, render.incident_topic(incident))
+    rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
     return f"{actor.name} set {incident_ref(incident.number)} to {status}" + (
         f": {message}" if message else ""
     )
@@ -179,7 +198,6 @@ def post_update(
 def set_severity(
     uow: UnitOfWork,
     ctx: Context,
-    chat: ChatAdapter,
     incident: IncidentRow,
     actor: Actor,
     severity: int,
@@ -188,8 +206,7 @@ def set_severity(
     previous, incident.severity = incident.severity, severity
     text = f"Severity {severity_label(previous).upper()} -> {severity_label(severity).upper()}"
     record(uow, ctx, incident, actor, "severity", text, {"from": previous, "to": severity})
-    if incident.room:
-        chat.set_topic(incident.room, render.incident_topic(incident))
+    rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
     return f"{actor.name} changed {incident_ref(incident.number)}: {text}"
 
 
@@ -213,10 +230,19 @@ def add_note(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor,
     return f"Note added to the {incident_ref(incident.number)} timeline"
 
 
+def _close_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
+    """Last words in every room, archive them all, and tell #incidents."""
+    rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
+    closing = f"{render.incident_resolved(incident)}. This room is now archived and read-only."
+    rooms.post_to_rooms(uow, ctx, incident, Message(text=closing, level="good"))
+    rooms.archive_rooms(uow, ctx, incident)
+    resolved = Message(text=render.incident_resolved(incident), level="good")
+    rooms.announce(uow, ctx, "incidents", resolved)
+
+
 def resolve(
     uow: UnitOfWork,
     ctx: Context,
-    chat: ChatAdapter,
     incident: IncidentRow,
     actor: Actor,
     summary: str,
@@ -229,21 +255,6 @@ def resolve(
         uow.incidents.add_search_text(incident.id, summary)
     text = "Resolved" + (f": {summary}" if summary else "")
     record(uow, ctx, incident, actor, "resolve", text, {"summary": summary})
-    if incident.room:
-        chat.set_topic(incident.room, render.incident_topic(incident))
-        chat.post(
-            incident.room,
-            f"{render.incident_resolved(incident)}. This room is now archived and read-only.",
-        )
-        chat.archive_room(incident.room)
-        record(
-            uow,
-            ctx,
-            incident,
-            Actor("opsroom", "system"),
-            "system",
-            f"Room #{incident.room} archived",
-        )
-    chat.post(ctx.settings.chat.incidents_room, render.incident_resolved(incident))
+    _close_rooms(uow, ctx, incident)
     log.info("incident.resolved", incident=incident.number)
     return f"{actor.name} resolved {incident_ref(incident.number)}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from opsroom.jobs.tables import JobRow
+from opsroom.jobs.tables import DEFAULT_QUEUE, JobRow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
@@ -25,9 +26,13 @@ class JobRepository:
         now: datetime,
         due_at: datetime | None = None,
         max_attempts: int = 8,
+        queue: str = DEFAULT_QUEUE,
+        key: str | None = None,
     ) -> JobRow:
         job = JobRow(
             kind=kind,
+            queue=queue,
+            key=key,
             payload=payload,
             status=QUEUED,
             due_at=due_at or now,
@@ -39,17 +44,26 @@ class JobRepository:
         self._session.flush()
         return job
 
-    def claim(self, worker: str, *, now: datetime, limit: int, lease: timedelta) -> list[JobRow]:
-        """Take due jobs (and jobs whose holder's lease ran out) for this worker."""
+    def claim(
+        self,
+        worker: str,
+        *,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        queues: Sequence[str] | None = None,
+    ) -> list[JobRow]:
+        """Take due jobs (and jobs whose holder's lease ran out) of `queues` (None: all)."""
         due = or_(
             and_(JobRow.status == QUEUED, JobRow.due_at <= now),
             and_(JobRow.status == RUNNING, JobRow.locked_until < now),
         )
+        query = select(JobRow).where(due)
+        if queues is not None:
+            query = query.where(JobRow.queue.in_(list(queues)))
         rows = list(
             self._session.scalars(
-                select(JobRow)
-                .where(due)
-                .order_by(JobRow.due_at, JobRow.id)
+                query.order_by(JobRow.due_at, JobRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -76,6 +90,50 @@ class JobRepository:
         job.status = QUEUED
         job.due_at = now + timedelta(seconds=min(2**job.attempts, 300))
         return True
+
+    def reschedule(
+        self, job: JobRow, due_at: datetime, reason: str, *, count_attempt: bool
+    ) -> None:
+        """Run the job again at `due_at`; a rate limit is not a failure, so it costs no attempt."""
+        job.last_error = reason[:2000]
+        job.locked_by, job.locked_until = None, None
+        job.status, job.due_at = QUEUED, due_at
+        if not count_attempt:
+            job.attempts = max(0, job.attempts - 1)
+
+    def earlier_unfinished(self, job: JobRow) -> JobRow | None:
+        """The oldest job of the same queue and key enqueued before `job` and not finished."""
+        if job.key is None:
+            return None
+        return self._session.scalar(
+            select(JobRow)
+            .where(
+                JobRow.queue == job.queue,
+                JobRow.key == job.key,
+                JobRow.id < job.id,
+                JobRow.status.in_([QUEUED, RUNNING]),
+            )
+            .order_by(JobRow.id)
+            .limit(1)
+        )
+
+    def wake(self, queue: str, reason: str, now: datetime) -> int:
+        """Make queued jobs of `queue` rescheduled for `reason` due now (what they waited
+        for has happened)."""
+        result = self._session.execute(
+            update(JobRow)
+            .where(JobRow.queue == queue, JobRow.status == QUEUED, JobRow.last_error == reason)
+            .values(due_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def has_waiting(self, kind: str, queue: str, *, running: bool = True) -> bool:
+        """Whether a job of `kind` is queued (or running) in `queue`, for recurring jobs."""
+        statuses = (QUEUED, RUNNING) if running else (QUEUED,)
+        query = select(JobRow.id).where(
+            JobRow.kind == kind, JobRow.queue == queue, JobRow.status.in_(statuses)
+        )
+        return self._session.scalar(query.limit(1)) is not None
 
     def counts_by_status(self) -> dict[str, int]:
         rows = self._session.execute(

@@ -1,0 +1,1 @@
+"""Microsoft Teams: Bot Framework activities, the connector API, Graph, outgoing webhooks."""
