@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from opsroom.alert import notify
-from opsroom.alert.bulk import Delivery, Stored, store_deliveries
+from opsroom.alert.bulk import Delivery, Stored, plan_ingest, store_deliveries
 from opsroom.alert.model import AlertStatus, NormalizedAlert
-from opsroom.alert.service import create_integration, plan_ingest
+from opsroom.alert.service import create_integration
 from opsroom.alert.tables import AlertRow, IntegrationRow
 from opsroom.api import hooks
 from opsroom.bootstrap import Container

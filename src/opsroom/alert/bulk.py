@@ -22,10 +22,13 @@ from opsroom.alert.model import NormalizedAlert, key_hash, most_severe
 from opsroom.alert.routing import RouteDecision
 from opsroom.alert.service import (
     AUTO_RESOLVE,
-    IngestPlan,
     IngestResult,
+    IntegrationRef,
+    _group_lock_keys,
     _new_group,
     _record_on_incident,
+    _route,
+    alert_lock_key,
     ingest,
     is_repeat,
     new_alert_row,
@@ -38,6 +41,29 @@ from opsroom.db.uow import UnitOfWork
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """Routing decided before the transaction, and the locks `ingest` takes in its order:
+    the alerts', then the groups'. Status-only updates route by what is stored, so their
+    routes here are provisional (`ingest` routes them again under the alert locks)."""
+
+    routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
+    alert_keys: list[str]
+    group_keys: list[str]
+
+
+def plan_ingest(
+    ctx: Context, integration: IntegrationRef, alerts: list[NormalizedAlert]
+) -> IngestPlan:
+    """Route alerts without the database, so a hook can do it before joining a batch."""
+    routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
+    return IngestPlan(
+        routed=routed,
+        alert_keys=[alert_lock_key(integration.id, alert.fingerprint) for alert in alerts],
+        group_keys=_group_lock_keys(integration, routed),
+    )
 
 
 @dataclass(frozen=True)

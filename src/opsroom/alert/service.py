@@ -74,29 +74,6 @@ class IntegrationRef(Protocol):
     def kind(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class IngestPlan:
-    """Routing decided before the transaction, and the locks `ingest` takes in its order:
-    the alerts', then the groups'. Status-only updates route by what is stored, so their
-    routes here are provisional (`ingest` routes them again under the alert locks)."""
-
-    routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
-    alert_keys: list[str]
-    group_keys: list[str]
-
-
-def plan_ingest(
-    ctx: Context, integration: IntegrationRef, alerts: list[NormalizedAlert]
-) -> IngestPlan:
-    """Route alerts without the database, so a hook can do it before joining a batch."""
-    routed = [(incoming, _route(ctx, integration, incoming)) for incoming in alerts]
-    return IngestPlan(
-        routed=routed,
-        alert_keys=[alert_lock_key(integration.id, alert.fingerprint) for alert in alerts],
-        group_keys=_group_lock_keys(integration, routed),
-    )
-
-
 def ingest(
     uow: UnitOfWork, ctx: Context, integration: IntegrationRow, alerts: list[NormalizedAlert]
 ) -> IngestResult:

@@ -21,9 +21,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from opsroom.alert.bulk import Delivery, Stored, store_deliveries
+from opsroom.alert.bulk import Delivery, IngestPlan, Stored, plan_ingest, store_deliveries
 from opsroom.alert.model import label_problem
-from opsroom.alert.service import IngestPlan, plan_ingest
 from opsroom.alert.tables import IntegrationRow
 from opsroom.api.hook_integrations import IntegrationCache, KnownIntegration
 from opsroom.api.ratelimit import HookLimiter
