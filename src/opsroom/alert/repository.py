@@ -145,8 +145,13 @@ class AlertRepository:
         self._session.flush()
         return group
 
-    def get_group(self, group_id: int) -> AlertGroupRow | None:
-        return self._session.get(AlertGroupRow, group_id)
+    def get_group(self, group_id: int, *, for_update: bool = False) -> AlertGroupRow | None:
+        """With `for_update`, lock the row and re-read it even if this session holds it, so a
+        decision (e.g. which incident it belongs to) sees what concurrent writers committed."""
+        if not for_update:
+            return self._session.get(AlertGroupRow, group_id)
+        query = select(AlertGroupRow).where(AlertGroupRow.id == group_id).with_for_update()
+        return self._session.scalar(query.execution_options(populate_existing=True))
 
     def add_member(self, group_id: int, alert_id: int) -> bool:
         """Put an alert in a group; False when it already was."""
