@@ -21,7 +21,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from payloads import AlertFactory
+from bench.ingest.payloads import AlertFactory
 
 Kind = Literal["new", "repeat_now", "repeat_late"]
 REQUEST_TIMEOUT = 30.0

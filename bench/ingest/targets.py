@@ -21,13 +21,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from loadgen import Endpoint
+
+from bench.ingest.loadgen import Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-OPSROOM = str(ROOT / ".venv" / "bin" / "opsroom")
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 PG_ADMIN = ["-h", "127.0.0.1", "-U", "postgres"]
-PG_URL = "postgresql://postgres@127.0.0.1:5432/bench"
+PG_DATABASE = "bench_ingest"
+PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
 STOP_TIMEOUT = 10.0
 
 
@@ -60,14 +61,16 @@ def wait_ok(url: str, process: subprocess.Popen[bytes], log_file: Path, timeout:
 
 
 @contextlib.contextmanager
-def process(args: list[str], log_file: Path, env: dict[str, str] | None = None) -> Iterator[int]:
-    """Run a process for the duration of the block; yields its pid."""
+def process(
+    args: list[str], log_file: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a process for the duration of the block."""
     with log_file.open("wb") as sink:
         proc = subprocess.Popen(
             args, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
         )
     try:
-        yield proc.pid
+        yield proc
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -76,10 +79,6 @@ def process(args: list[str], log_file: Path, env: dict[str, str] | None = None) 
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-def _started(args: list[str], url: str, log_file: Path, env: dict[str, str] | None = None) -> None:
-    """Wait until `url` answers; the process was the last one started into `log_file`."""
 
 
 def process_cpu(pid: int) -> float:
@@ -119,11 +118,12 @@ class Server:
     workdir: Path
     database_url: str = ""
     base_url: str = ""
+    sink_url: str = ""
 
 
 def _recreate_pg_database() -> None:
-    subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", "--force", "bench"], check=True)
-    subprocess.run(["createdb", *PG_ADMIN, "bench"], check=True)
+    subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", "--force", PG_DATABASE], check=True)
+    subprocess.run(["createdb", *PG_ADMIN, PG_DATABASE], check=True)
 
 
 BENCH_CONFIG = {
@@ -140,8 +140,10 @@ BENCH_CONFIG = {
 
 
 @contextlib.contextmanager
-def opsroom(workdir: Path, backend: str) -> Iterator[Server]:
-    """opsroom serve (API + worker in one process) on a fresh SQLite file or `bench` database."""
+def opsroom(workdir: Path, backend: str, root: Path = ROOT) -> Iterator[Server]:
+    """opsroom serve (API + worker in one process) on a fresh SQLite file or `bench_ingest`
+    database; `root` is the checkout (with its .venv) to run, e.g. another branch."""
+    command = str(root / ".venv" / "bin" / "opsroom")
     workdir.mkdir(parents=True, exist_ok=True)
     if backend == "postgres":
         _recreate_pg_database()
@@ -161,7 +163,7 @@ def opsroom(workdir: Path, backend: str) -> Iterator[Server]:
 
     def cli(*args: str) -> str:
         done = subprocess.run(
-            [OPSROOM, *args], env=env, capture_output=True, text=True, check=False, timeout=120
+            [command, *args], env=env, capture_output=True, text=True, check=False, timeout=120
         )
         if done.returncode != 0:
             raise RuntimeError(f"opsroom {' '.join(args)} failed:\n{done.stderr}")
@@ -171,26 +173,17 @@ def opsroom(workdir: Path, backend: str) -> Iterator[Server]:
     hook = cli("integration", "create", "--kind", "alertmanager", "--name", "bench", "--url-only")
     path = urlsplit(hook.splitlines()[-1]).path
     log_file = workdir / "opsroom.log"
-    with process([OPSROOM, "serve"], log_file, env) as pid:
+    with process([command, "serve"], log_file, env) as proc:
         base = f"http://127.0.0.1:{port}"
-        wait_ok(f"{base}/readyz", _popen_of(pid), log_file, 60)
+        wait_ok(f"{base}/readyz", proc, log_file, 60)
         yield Server(
             name=f"opsroom-{backend}",
             endpoint=Endpoint("127.0.0.1", port, path),
-            pid=pid,
+            pid=proc.pid,
             workdir=workdir,
             database_url=database_url,
             base_url=base,
         )
-    if backend == "postgres":
-        subprocess.run(["dropdb", *PG_ADMIN, "--if-exists", "--force", "bench"], check=False)
-
-
-_POPENS: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _popen_of(pid: int) -> subprocess.Popen[bytes]:
-    return _POPENS[pid]
 
 
 def stored_fingerprints(server: Server) -> set[str]:
@@ -226,13 +219,13 @@ def alertmanager(workdir: Path, *, receiver: bool = True) -> Iterator[Server]:
         receivers: list[dict[str, object]] = [{"name": "none"}]
         if receiver:
             sink_log = workdir / "sink.log"
-            sink_pid = stack.enter_context(
+            sink = stack.enter_context(
                 process(
                     [sys.executable, str(Path(__file__).with_name("sink.py")), str(sink_port)],
                     sink_log,
                 )
             )
-            wait_ok(f"http://127.0.0.1:{sink_port}/stats", _popen_of(sink_pid), sink_log, 30)
+            wait_ok(f"http://127.0.0.1:{sink_port}/stats", sink, sink_log, 30)
             receivers.append(
                 {
                     "name": "sink",
@@ -255,13 +248,14 @@ def alertmanager(workdir: Path, *, receiver: bool = True) -> Iterator[Server]:
             "--cluster.listen-address=",
         ]
         log_file = workdir / "alertmanager.log"
-        pid = stack.enter_context(process(args, log_file))
+        proc = stack.enter_context(process(args, log_file))
         base = f"http://127.0.0.1:{port}"
-        wait_ok(f"{base}/-/ready", _popen_of(pid), log_file, 60)
+        wait_ok(f"{base}/-/ready", proc, log_file, 60)
         yield Server(
             name="alertmanager" if receiver else "alertmanager-no-receiver",
             endpoint=Endpoint("127.0.0.1", port, "/api/v2/alerts"),
-            pid=pid,
+            pid=proc.pid,
             workdir=workdir,
             base_url=base,
+            sink_url=f"http://127.0.0.1:{sink_port}/stats" if receiver else "",
         )

@@ -43,3 +43,9 @@ class Metrics:
             "Time to durably store one hook request.",
             registry=self.registry,
         )
+        self.ingest_batch_size = Histogram(
+            "opsroom_ingest_batch_size",
+            "Hook requests committed together in one transaction (group commit).",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=self.registry,
+        )

@@ -22,7 +22,12 @@ from opsroom.jobs.worker import Handler
 
 def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
     group = uow.alerts.get_group(int(payload["group_id"]))
-    if group is None or group.notify_seq != payload.get("seq") or group.status != "firing":
+    if group is None:
+        return
+    # Ingest holds this lock while it adds alerts and decides whether to schedule again.
+    uow.alerts.lock_keys([f"group|{group.key_hash}"])
+    uow.refresh(group)
+    if group.notify_seq != payload.get("seq") or group.status != "firing":
         return  # resolved, or superseded by a later scheduling
     members = uow.alerts.alerts_in_group(group.id)
     refresh_suppression(uow, ctx, members)

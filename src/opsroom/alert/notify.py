@@ -23,6 +23,7 @@ RESOLVED = "alert_group.resolved"
 
 def schedule(uow: UnitOfWork, ctx: Context, group: AlertGroupRow, *, due: datetime) -> None:
     group.notify_seq += 1
+    group.notify_due_at = due
     uow.jobs.enqueue(
         NOTIFY, {"group_id": group.id, "seq": group.notify_seq}, now=ctx.clock.now(), due_at=due
     )
@@ -34,7 +35,11 @@ def schedule_update(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> None
     if group.status != AlertStatus.FIRING or group.notified_at is None:
         return  # the first notification is still pending and will include it
     interval, _ = route_timing(ctx.settings.routing, group.route)
-    due = max(ctx.clock.now(), group.notified_at + interval)
+    now = ctx.clock.now()
+    due = max(now, group.notified_at + interval)
+    pending = group.notify_due_at
+    if pending is not None and now <= pending <= due:
+        return  # the pending notification runs no later and will include this alert
     schedule(uow, ctx, group, due=due)
 
 
@@ -43,6 +48,7 @@ def resolve_group(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> None:
     now = ctx.clock.now()
     group.status, group.resolved_at = AlertStatus.RESOLVED.value, now
     group.notify_seq += 1
+    group.notify_due_at = None
     stop_for_group(uow, ctx, group)
     if group.notified_at is not None:
         uow.jobs.enqueue(RESOLVED, {"group_id": group.id}, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,12 @@ from opsroom.alert.tables import (
 FIRING, RESOLVED = "firing", "resolved"
 
 
+_LOCK_IN_ORDER = text(
+    "SELECT count(pg_advisory_xact_lock(n)) FROM "
+    "(SELECT unnest(CAST(:numbers AS bigint[])) AS n ORDER BY n) AS ordered"
+)
+
+
 def _lock_number(key: str) -> int:
     """A signed 64-bit advisory-lock number for a key."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
@@ -30,6 +36,9 @@ def _lock_number(key: str) -> int:
 class AlertRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._held: set[int] = set()  # advisory locks the transaction `_held_by` holds
+        self._held_by: object = None
+        self._integrations: dict[int, IntegrationRow] = {}
 
     def add_integration(self, integration: IntegrationRow) -> IntegrationRow:
         self._session.add(integration)
@@ -41,6 +50,15 @@ class AlertRepository:
             select(IntegrationRow).where(IntegrationRow.token_hash == token_hash)
         )
 
+    def get_integration(self, integration_id: int) -> IntegrationRow | None:
+        """By id; kept for the unit of work, so a batch of requests reads each row once."""
+        if integration_id not in self._integrations:
+            row = self._session.get(IntegrationRow, integration_id)
+            if row is None:
+                return None
+            self._integrations[integration_id] = row
+        return self._integrations[integration_id]
+
     def integration_by_name(self, name: str) -> IntegrationRow | None:
         return self._session.scalar(select(IntegrationRow).where(IntegrationRow.name == name))
 
@@ -51,11 +69,21 @@ class AlertRepository:
         """Hold transaction-scoped locks on these keys, so concurrent deliveries of one alert
         or group serialize instead of losing each other's updates. SQLite needs none: its
         transactions begin IMMEDIATE, one writer at a time. Keys are locked in sorted order so
-        two transactions never wait on each other."""
+        two transactions never wait on each other; a key this transaction already holds is
+        not asked for again (a batch of hook requests locks all its keys up front)."""
         if self._session.get_bind().dialect.name != "postgresql":
             return
-        for number in sorted({_lock_number(key) for key in keys}):
-            self._session.execute(select(func.pg_advisory_xact_lock(number)))
+        transaction = self._session.get_transaction()
+        if transaction is not self._held_by:
+            self._held_by, self._held = transaction, set()
+        numbers = sorted({_lock_number(key) for key in keys} - self._held)
+        if not numbers:
+            return
+        # One round trip; rows leave the subquery's sort in order, so locks are taken in order.
+        self._session.execute(_LOCK_IN_ORDER, {"numbers": numbers})
+        if not self._session.in_nested_transaction():
+            # A lock taken inside a savepoint is released if the savepoint rolls back.
+            self._held.update(numbers)
 
     def get_alert(self, integration_id: int, fingerprint: str) -> AlertRow | None:
         return self._session.scalar(
@@ -63,6 +91,32 @@ class AlertRepository:
                 AlertRow.integration_id == integration_id, AlertRow.fingerprint == fingerprint
             )
         )
+
+    def alerts_by_fingerprint(
+        self, integration_id: int, fingerprints: list[str]
+    ) -> dict[str, AlertRow]:
+        rows = self._session.scalars(
+            select(AlertRow).where(
+                AlertRow.integration_id == integration_id, AlertRow.fingerprint.in_(fingerprints)
+            )
+        )
+        return {row.fingerprint: row for row in rows}
+
+    def insert_alerts(self, alerts: list[AlertRow]) -> None:
+        """Insert new rows in one statement and give each its id. The rows stay out of the
+        session (what the ORM would add per row costs more than the insert itself); read
+        one with `get_alert_by_id` to change it."""
+        if not alerts:
+            return
+        columns = [column.key for column in AlertRow.__table__.columns]
+        # Only what was set, so a column's own default applies to the others.
+        values = [
+            {key: row.__dict__[key] for key in columns if key in row.__dict__} for row in alerts
+        ]
+        statement = insert(AlertRow).returning(AlertRow.id, sort_by_parameter_order=True)
+        ids = self._session.scalars(statement, values).all()
+        for row, new_id in zip(alerts, ids, strict=True):
+            row.id = new_id
 
     def add_alert(self, alert: AlertRow) -> AlertRow:
         self._session.add(alert)
@@ -77,13 +131,27 @@ class AlertRepository:
             .limit(1)
         )
 
+    def open_groups(self, key_hashes: list[str]) -> dict[str, AlertGroupRow]:
+        """The newest firing group per key hash, like `open_group` for many keys at once."""
+        rows = self._session.scalars(
+            select(AlertGroupRow)
+            .where(AlertGroupRow.key_hash.in_(key_hashes), AlertGroupRow.status == FIRING)
+            .order_by(AlertGroupRow.id)
+        )
+        return {row.key_hash: row for row in rows}
+
     def add_group(self, group: AlertGroupRow) -> AlertGroupRow:
         self._session.add(group)
         self._session.flush()
         return group
 
-    def get_group(self, group_id: int) -> AlertGroupRow | None:
-        return self._session.get(AlertGroupRow, group_id)
+    def get_group(self, group_id: int, *, for_update: bool = False) -> AlertGroupRow | None:
+        """With `for_update`, lock the row and re-read it even if this session holds it, so a
+        decision (e.g. which incident it belongs to) sees what concurrent writers committed."""
+        if not for_update:
+            return self._session.get(AlertGroupRow, group_id)
+        query = select(AlertGroupRow).where(AlertGroupRow.id == group_id).with_for_update()
+        return self._session.scalar(query.execution_options(populate_existing=True))
 
     def add_member(self, group_id: int, alert_id: int) -> bool:
         """Put an alert in a group; False when it already was."""
@@ -92,6 +160,14 @@ class AlertRepository:
         self._session.add(AlertGroupMemberRow(group_id=group_id, alert_id=alert_id))
         self._session.flush()
         return True
+
+    def add_new_members(self, pairs: list[tuple[int, int]]) -> None:
+        """(group id, alert id) for alerts created in this transaction: none is a member yet."""
+        if pairs:
+            self._session.execute(
+                insert(AlertGroupMemberRow),
+                [{"group_id": group_id, "alert_id": alert_id} for group_id, alert_id in pairs],
+            )
 
     def groups_of_alert(self, alert_id: int) -> list[AlertGroupRow]:
         return list(
@@ -203,14 +279,41 @@ class AlertRepository:
     def record_delivery(self, integration_id: int, body_hash: str, now: datetime) -> None:
         """Upsert, so two identical requests at once never collide on the unique key."""
         dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(HookDeliveryRow).values(
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = upsert(HookDeliveryRow).values(
             integration_id=integration_id, body_hash=body_hash, received_at=now
         )
         self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=["integration_id", "body_hash"], set_={"received_at": now}
             )
+        )
+
+    def recent_deliveries(self, integration_id: int, body_hashes: list[str]) -> dict[str, datetime]:
+        rows = self._session.execute(
+            select(HookDeliveryRow.body_hash, HookDeliveryRow.received_at).where(
+                HookDeliveryRow.integration_id == integration_id,
+                HookDeliveryRow.body_hash.in_(body_hashes),
+            )
+        )
+        return {body_hash: received_at for body_hash, received_at in rows}
+
+    def record_deliveries(self, deliveries: list[tuple[int, str]], now: datetime) -> None:
+        """`record_delivery` for many (integration id, body hash) pairs in one statement."""
+        if not deliveries:
+            return
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = upsert(HookDeliveryRow)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["integration_id", "body_hash"],
+                set_={"received_at": statement.excluded.received_at},
+            ),
+            [
+                {"integration_id": integration_id, "body_hash": body_hash, "received_at": now}
+                for integration_id, body_hash in deliveries
+            ],
         )
 
     def prune_deliveries(self, before: datetime) -> int:

@@ -6,6 +6,7 @@ import dataclasses
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from opsroom.alert import notify
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, key_hash, most_severe
@@ -62,6 +63,17 @@ def hook_url(ctx: Context, kind: str, token: str) -> str:
     return f"{ctx.settings.server.public_url()}/api/v1/hooks/{kind}/{token}"
 
 
+class IntegrationRef(Protocol):
+    """What routing needs of an integration: a row, or a copy of one kept outside a session."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+
 def ingest(
     uow: UnitOfWork, ctx: Context, integration: IntegrationRow, alerts: list[NormalizedAlert]
 ) -> IngestResult:
@@ -80,7 +92,7 @@ def ingest(
         existing = uow.alerts.get_alert(integration.id, alert.fingerprint)
         if existing is None:
             _create(uow, ctx, integration, alert, decisions, result)
-        elif existing.content_hash == alert.content_hash() or _is_stale(existing, alert):
+        elif is_repeat(existing, alert):
             existing.last_seen = ctx.clock.now()
             existing.occurrences += 1
             result.deduplicated += 1
@@ -122,7 +134,7 @@ def alert_lock_key(integration_id: int, fingerprint: str) -> str:
 
 
 def _group_lock_keys(
-    integration: IntegrationRow, routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
+    integration: IntegrationRef, routed: list[tuple[NormalizedAlert, list[RouteDecision]]]
 ) -> list[str]:
     """The groups this batch may open or change; see `AlertRepository.lock_keys`."""
     keys: list[str] = []
@@ -133,7 +145,7 @@ def _group_lock_keys(
 
 
 def _route(
-    ctx: Context, integration: IntegrationRow, alert: NormalizedAlert
+    ctx: Context, integration: IntegrationRef, alert: NormalizedAlert
 ) -> list[RouteDecision]:
     labels = match_labels(
         alert.labels, severity=alert.severity, integration=integration.name, source=integration.kind
@@ -145,6 +157,11 @@ def _route(
         integration=integration.name,
         default_service=ctx.settings.integration(integration.name).service,
     )
+
+
+def is_repeat(existing: AlertRow, alert: NormalizedAlert) -> bool:
+    """Only `last_seen` and the count change: an exact repeat, or an out-of-date update."""
+    return existing.content_hash == alert.content_hash() or _is_stale(existing, alert)
 
 
 def _is_stale(existing: AlertRow, alert: NormalizedAlert) -> bool:
@@ -170,35 +187,44 @@ def _create(
     decisions: list[RouteDecision],
     result: IngestResult,
 ) -> None:
-    now = ctx.clock.now()
     groups = _groups_for(uow, ctx, integration, alert, decisions, result)
     row = uow.alerts.add_alert(
-        AlertRow(
-            integration_id=integration.id,
-            group_id=groups[0].id,
-            fingerprint=alert.fingerprint,
-            status=alert.status.value,
-            severity=alert.severity,
-            title=alert.title,
-            description=alert.description,
-            labels=alert.labels,
-            annotations=alert.annotations,
-            links=[{"url": link.url, "text": link.text} for link in alert.links],
-            starts_at=alert.starts_at,
-            ends_at=alert.ends_at,
-            first_seen=now,
-            last_seen=now,
-            occurrences=1,
-            content_hash=alert.content_hash(),
-            raw=alert.raw,
-            service=decisions[0].service,
-        )
+        new_alert_row(integration, alert, decisions, groups[0].id, ctx.clock.now())
     )
     row.suppressed_reason = suppression_for(uow, ctx, row, source_suppressed=alert.suppressed)
     for group in groups:
         uow.alerts.add_member(group.id, row.id)
     result.created += 1
     _after_change(uow, ctx, integration, row, alert, groups, status_changed=True)
+
+
+def new_alert_row(
+    integration: IntegrationRow,
+    alert: NormalizedAlert,
+    decisions: list[RouteDecision],
+    group_id: int,
+    now: datetime,
+) -> AlertRow:
+    return AlertRow(
+        integration_id=integration.id,
+        group_id=group_id,
+        fingerprint=alert.fingerprint,
+        status=alert.status.value,
+        severity=alert.severity,
+        title=alert.title,
+        description=alert.description,
+        labels=alert.labels,
+        annotations=alert.annotations,
+        links=[{"url": link.url, "text": link.text} for link in alert.links],
+        starts_at=alert.starts_at,
+        ends_at=alert.ends_at,
+        first_seen=now,
+        last_seen=now,
+        occurrences=1,
+        content_hash=alert.content_hash(),
+        raw=alert.raw,
+        service=decisions[0].service,
+    )
 
 
 def _update(

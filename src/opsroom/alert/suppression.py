@@ -6,7 +6,7 @@ from datetime import datetime
 
 from opsroom.alert.matchers import matches_all, parse_matchers
 from opsroom.alert.policy import in_configured_maintenance, is_inhibited
-from opsroom.alert.tables import AlertRow
+from opsroom.alert.tables import AlertRow, SilenceRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 
@@ -23,14 +23,20 @@ def matching_labels(alert: AlertRow) -> dict[str, str]:
 
 
 def suppression_for(
-    uow: UnitOfWork, ctx: Context, alert: AlertRow, *, source_suppressed: bool
+    uow: UnitOfWork,
+    ctx: Context,
+    alert: AlertRow,
+    *,
+    source_suppressed: bool,
+    silences: list[SilenceRow] | None = None,
 ) -> str | None:
-    """The reason stored on the alert; None when it may page."""
+    """The reason stored on the alert; None when it may page. `silences` are the active
+    ones when the caller already read them (once for a batch of alerts)."""
     if source_suppressed:
         return SOURCE
     now = ctx.clock.now()
     labels = matching_labels(alert)
-    for silence in uow.alerts.active_silences(now):
+    for silence in uow.alerts.active_silences(now) if silences is None else silences:
         if matches_all(parse_matchers(silence.matchers), labels):
             return f"silence:{silence.id}"
     if alert.service and (

@@ -45,6 +45,9 @@ class AlertGroupRow(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notify_seq: Mapped[int] = mapped_column(default=0)
     notified_count: Mapped[int] = mapped_column(default=0)
+    # When the notification job carrying `notify_seq` is due, so that a group already due to
+    # be notified soon enough is not scheduled again for every alert that joins it.
+    notify_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -14,6 +14,7 @@ from opsroom.alert import routes as alert_routes
 from opsroom.alert import silence_routes
 from opsroom.api import chat, hooks, system
 from opsroom.api.errors import install_error_handlers
+from opsroom.api.hook_integrations import IntegrationCache
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import (
     Container,
@@ -47,6 +48,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
         try:
             yield
         finally:
+            app.state.committer.stop()
             stop.set()
             container.wake.set()
             for thread in threads:
@@ -62,7 +64,11 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     )
     app.state.container = container
     app.state.hook_limiter = HookLimiter(container.settings.server.max_hooks_in_flight)
+    app.state.integrations = IntegrationCache()
+    app.state.committer = hooks.hook_committer(container, app.state.integrations)
+    app.state.verifying_kinds = hooks.verifying_kinds(container)
     install_error_handlers(app)
+    hooks.add_fast_routes(app)
     for module in (
         system,
         hooks,

@@ -1,6 +1,8 @@
 """The one inbound route for every alert source: POST /api/v1/hooks/{kind}/{token}.
 
-Answers 202 only after the alerts are committed; a bad request stores nothing. A trailing
+Answers 202 only after the alerts are committed; a bad request stores nothing. Everything that
+needs no database (rate limit, verification, parsing, routing) happens first; then the request
+joins a group commit with the others in flight, in a savepoint of its own. A trailing
 path (`/api/v1/hooks/{kind}/{token}/v2/alerts/x/close`) reaches the source as `_path`, for
 senders that build URLs themselves (Opsgenie clients).
 """
@@ -10,18 +12,23 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from opsroom.alert.bulk import Delivery, IngestPlan, Stored, plan_ingest, store_deliveries
 from opsroom.alert.model import label_problem
-from opsroom.alert.service import ingest
-from opsroom.api.deps import ContainerDep
+from opsroom.alert.tables import IntegrationRow
+from opsroom.api.hook_integrations import IntegrationCache, KnownIntegration
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container
+from opsroom.db.group_commit import GroupCommitter
+from opsroom.db.uow import UnitOfWork
 from opsroom.errors import (
     InvalidInputError,
     NotFoundError,
@@ -35,28 +42,46 @@ from opsroom.user.passwords import hash_token
 
 log = get_logger(__name__)
 router = APIRouter(tags=["hooks"])
+INLINE_PARSE_BYTES = 16 * 1024
 
 
-@router.post("/api/v1/hooks/{kind}/{token}", status_code=202)
-async def receive_hook(
-    kind: str, token: str, request: Request, container: ContainerDep
-) -> JSONResponse:
+HOOK_PATHS = ("/api/v1/hooks/{kind}/{token}", "/api/v1/hooks/{kind}/{token}/{rest:path}")
+
+
+def add_fast_routes(app: FastAPI) -> None:
+    """Serve the hook URLs with plain routes ahead of the documented ones below: the same
+    handler and error handlers, without FastAPI's per-request dependency machinery."""
+    for path in HOOK_PATHS:
+        app.router.add_route(path, _receive_fast, methods=["POST"], include_in_schema=False)
+
+
+async def _receive_fast(request: Request) -> Response:
+    params = request.path_params
+    return await _receive(params["kind"], params["token"], params.get("rest", ""), request)
+
+
+# The routes take the container from the app rather than through `ContainerDep`: FastAPI runs
+# a plain-function dependency in the thread pool, a hop that costs more than parsing an alert.
+
+
+@router.post(HOOK_PATHS[0], status_code=202)
+async def receive_hook(kind: str, token: str, request: Request) -> JSONResponse:
     """Receive alerts from a monitoring tool; the URL token authenticates the integration."""
-    return await _receive(kind, token, "", request, container)
+    return await _receive(kind, token, "", request)
 
 
-@router.post("/api/v1/hooks/{kind}/{token}/{rest:path}", status_code=202)
+@router.post(HOOK_PATHS[1], status_code=202)
 async def receive_hook_with_path(
-    kind: str, token: str, rest: str, request: Request, container: ContainerDep
+    kind: str, token: str, rest: str, request: Request
 ) -> JSONResponse:
     """The same, for senders that append their own API path to the configured URL."""
-    return await _receive(kind, token, rest, request, container)
+    return await _receive(kind, token, rest, request)
 
 
-async def _receive(
-    kind: str, token: str, rest: str, request: Request, container: Container
-) -> JSONResponse:
-    limiter: HookLimiter = request.app.state.hook_limiter
+async def _receive(kind: str, token: str, rest: str, request: Request) -> JSONResponse:
+    state = request.app.state
+    container: Container = state.container
+    limiter: HookLimiter = state.hook_limiter
     try:
         if kind not in container.sources:
             raise NotFoundError(f"unknown integration kind {kind!r}")
@@ -70,9 +95,21 @@ async def _receive(
                 query=query,
             )
             started = time.perf_counter()
-            body_out, status = await run_in_threadpool(
-                _store, container, limiter, kind, token, hook_request
+            known = await _integration(state.integrations, container, kind, token)
+            if len(body) <= INLINE_PARSE_BYTES and kind not in state.verifying_kinds:
+                # Parsing a small body takes less than a hop to the thread pool; verifying
+                # may fetch a certificate, and a big body would stall the event loop.
+                prepared = _prepare(container, limiter, state.verifying_kinds, known, hook_request)
+            else:
+                prepared = await run_in_threadpool(
+                    _prepare, container, limiter, state.verifying_kinds, known, hook_request
+                )
+            committer: HookCommitter = state.committer
+            body_out = await committer.run(
+                prepared, lock_keys=(prepared.plan.alert_keys, prepared.plan.group_keys)
             )
+            if prepared.parsed.follow_ups:
+                container.ctx.wake_worker()
             container.ctx.metrics.ingest_seconds.observe(time.perf_counter() - started)
         finally:
             limiter.leave()
@@ -84,7 +121,7 @@ async def _receive(
             reply, code = source.error_reply(exc)
             return JSONResponse(reply, status_code=code)
         raise
-    return JSONResponse(body_out, status_code=status)
+    return JSONResponse(body_out, status_code=prepared.parsed.status_code)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -100,42 +137,124 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _store(
-    container: Container, limiter: HookLimiter, kind: str, token: str, request: HookRequest
-) -> tuple[dict[str, Any], int]:
-    source = container.sources[kind]
-    ctx = container.ctx
+@dataclass(frozen=True)
+class _Prepared:
+    """A request checked and parsed outside the transaction, ready to join a batch."""
+
+    integration: KnownIntegration
+    duplicate_window: timedelta
+    parsed: HookResult
+    body_hash: str
+    plan: IngestPlan
+
+
+HookCommitter = GroupCommitter[_Prepared, dict[str, Any]]
+
+
+def verifying_kinds(container: Container) -> frozenset[str]:
+    """Sources that check signatures (a runtime Protocol check is too slow per request)."""
+    return frozenset(k for k, s in container.sources.items() if isinstance(s, VerifyingSource))
+
+
+def hook_committer(container: Container, cache: IntegrationCache) -> HookCommitter:
+    """The group commit every hook request of this process goes through."""
+    return GroupCommitter(
+        container.uow,
+        partial(_store_batch, container, cache),
+        observe_batch=container.ctx.metrics.ingest_batch_size.observe,
+    )
+
+
+async def _integration(
+    cache: IntegrationCache, container: Container, kind: str, token: str
+) -> KnownIntegration:
+    token_hash = hash_token(token)
+    cached, known = cache.get(token_hash)
+    if not cached:
+        known = await run_in_threadpool(_lookup, container, token_hash)
+        cache.remember(token_hash, known)
+    if known is None or known.kind != kind:
+        raise NotFoundError(f"no {kind} integration has this token")
+    return known
+
+
+def _lookup(container: Container, token_hash: str) -> KnownIntegration | None:
     with container.uow() as uow:
-        integration = uow.alerts.integration_by_token(hash_token(token))
-        if integration is None or integration.kind != kind or not integration.enabled:
-            raise NotFoundError(f"no {kind} integration has this token")
-        settings = ctx.settings.integration(integration.name)
-        limiter.take(integration.name, settings.rate_limit)
-        if isinstance(source, VerifyingSource):
-            source.verify(request)
-        parsed = source.parse(request)
-        _check_sizes(parsed)
-        now = ctx.clock.now()
-        body_hash = _delivery_hash(request)
-        seen = uow.alerts.seen_delivery(integration.id, body_hash)
-        if seen is not None and now - seen < settings.duplicate_window:
-            ctx.metrics.alerts_received.labels(source=kind).inc(len(parsed.alerts))
-            ctx.metrics.alerts_deduplicated.labels(source=kind).inc(len(parsed.alerts))
-            return _answer(parsed, integration.name, duplicate=True), parsed.status_code
-        uow.alerts.record_delivery(integration.id, body_hash, now)
-        result = ingest(uow, ctx, integration, parsed.alerts)
-        for follow_up in parsed.follow_ups:
-            uow.jobs.enqueue(follow_up.job, follow_up.payload, now=now)
-        uow.commit()
-    if parsed.follow_ups:
-        ctx.wake_worker()
+        row = uow.alerts.integration_by_token(token_hash)
+        return KnownIntegration.of(row) if row is not None and row.enabled else None
+
+
+def _prepare(
+    container: Container,
+    limiter: HookLimiter,
+    verifying: frozenset[str],
+    known: KnownIntegration,
+    request: HookRequest,
+) -> _Prepared:
+    """Rate limit, verify, parse and route: everything that needs no database."""
+    ctx = container.ctx
+    settings = ctx.settings.integration(known.name)
+    limiter.take(known.name, settings.rate_limit)
+    source = container.sources[known.kind]
+    if known.kind in verifying and isinstance(source, VerifyingSource):
+        source.verify(request)
+    parsed = source.parse(request)
+    _check_sizes(parsed)
+    return _Prepared(
+        integration=known,
+        duplicate_window=settings.duplicate_window,
+        parsed=parsed,
+        body_hash=_delivery_hash(request),
+        plan=plan_ingest(ctx, known, parsed.alerts),
+    )
+
+
+def _store_batch(
+    container: Container, cache: IntegrationCache, uow: UnitOfWork, batch: list[_Prepared]
+) -> list[dict[str, Any] | Exception]:
+    """Runs in the shared transaction (see `GroupCommitter`); answers in request order."""
+    outcomes: list[dict[str, Any] | Exception] = []
+    deliveries: list[tuple[int, _Prepared, Delivery]] = []
+    for index, prepared in enumerate(batch):
+        known = prepared.integration
+        row = uow.alerts.get_integration(known.id)
+        if row is None or row.token_hash != known.token_hash or not row.enabled:
+            cache.forget(known.token_hash)
+            outcomes.append(NotFoundError(f"no {known.kind} integration has this token"))
+            continue
+        outcomes.append({})
+        deliveries.append((index, prepared, _delivery(row, prepared)))
+    stored = store_deliveries(uow, container.ctx, [delivery for _, _, delivery in deliveries])
+    for (index, prepared, _), outcome in zip(deliveries, stored, strict=True):
+        outcomes[index] = (
+            outcome if isinstance(outcome, Exception) else _stored_answer(prepared, outcome)
+        )
+    return outcomes
+
+
+def _delivery(row: IntegrationRow, prepared: _Prepared) -> Delivery:
+    return Delivery(
+        integration=row,
+        body_hash=prepared.body_hash,
+        duplicate_window=prepared.duplicate_window,
+        alerts=prepared.parsed.alerts,
+        plan=prepared.plan,
+        follow_ups=tuple((f.job, f.payload) for f in prepared.parsed.follow_ups),
+    )
+
+
+def _stored_answer(prepared: _Prepared, stored: Stored) -> dict[str, Any]:
+    name = prepared.integration.name
+    if stored.duplicate:
+        return _answer(prepared.parsed, name, duplicate=True)
+    result = stored.result
     counts = {
         "received": result.received,
         "created": result.created,
         "updated": result.updated,
         "deduplicated": result.deduplicated,
     }
-    return _answer(parsed, integration.name, counts=counts), parsed.status_code
+    return _answer(prepared.parsed, name, counts=counts)
 
 
 def _delivery_hash(request: HookRequest) -> str:

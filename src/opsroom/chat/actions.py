@@ -125,15 +125,16 @@ def _declare(
     if not title.strip():
         return "a title is required", False, False
     try:
-        incident = incidents.declare_incident(
-            uow,
-            ctx,
-            title=title.strip()[:500],
-            severity=severity or (severity_from_alert(group.severity) if group else 3),
-            actor=actor,
-            group_ids=[group_id] if group_id is not None else [],
-            invite=invite_declarer(uow, actor, platform),
-        )
+        with uow.savepoint():  # a declaration refused half-way leaves no incident behind
+            incident = incidents.declare_incident(
+                uow,
+                ctx,
+                title=title.strip()[:500],
+                severity=severity or (severity_from_alert(group.severity) if group else 3),
+                actor=actor,
+                group_ids=[group_id] if group_id is not None else [],
+                invite=invite_declarer(uow, actor, platform),
+            )
     except OpsroomError as exc:
         return exc.message, False, False
     return declared_reply(uow, incident, platform), True, True

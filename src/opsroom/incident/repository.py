@@ -42,7 +42,8 @@ class IncidentRepository:
     def by_number(self, number: int, *, for_update: bool = False) -> IncidentRow | None:
         query = select(IncidentRow).where(IncidentRow.number == number)
         if for_update:
-            query = query.with_for_update()
+            # Re-read a row this session already holds: the lock may have waited for a commit.
+            query = query.with_for_update().execution_options(populate_existing=True)
         return self._session.scalar(query)
 
     def get(self, incident_id: int) -> IncidentRow | None:

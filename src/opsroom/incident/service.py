@@ -72,6 +72,7 @@ def declare_incident(
     """
     now = ctx.clock.now()
     uow.incidents.lock_numbers()
+    groups = _claim_groups(uow, group_ids or [])
     number = uow.incidents.next_number()
     name = room_name(number, title, uow.incidents.rooms_taken(f"inc-{number}"))
     incident = uow.incidents.add(
@@ -86,7 +87,8 @@ def declare_incident(
             room=name,
         )
     )
-    groups = _link_groups(uow, incident, group_ids or [])
+    for group in groups:
+        group.incident_id = incident.id
     incident.service = service or next((g.service for g in groups if g.service), None)
     if incident.service:
         # Escalation (if the service has a policy) starts in a job, after this commits.
@@ -138,17 +140,17 @@ def _open_rooms(
     )
 
 
-def _link_groups(uow: UnitOfWork, incident: IncidentRow, group_ids: list[int]) -> list[Any]:
+def _claim_groups(uow: UnitOfWork, group_ids: list[int]) -> list[Any]:
+    """Lock the groups an incident will link and refuse any that already has one."""
     groups = []
     for group_id in group_ids:
-        group = uow.alerts.get_group(group_id)
+        group = uow.alerts.get_group(group_id, for_update=True)
         if group is None:
             raise NotFoundError(f"no alert group #{group_id}")
-        if group.incident_id is not None and group.incident_id != incident.id:
+        if group.incident_id is not None:
             other = uow.incidents.get(group.incident_id)
             ref = incident_ref(other.number) if other else "another incident"
             raise ConflictError(f"alert group #{group_id} already belongs to {ref}")
-        group.incident_id = incident.id
         groups.append(group)
     return groups
 
