@@ -14,8 +14,9 @@ from opsroom.incident.tables import IncidentRow
 
 
 def acknowledge_group(uow: UnitOfWork, ctx: Context, group_id: int, actor: Actor) -> str:
-    """Stop the group's escalation; its incident, if any, is acknowledged too."""
-    group = uow.alerts.get_group(group_id)
+    """Stop the group's escalation; its incident, if any, is acknowledged too. The group is
+    locked and re-read first, so two platforms' acks at once record one acknowledgement."""
+    group = uow.alerts.get_group(group_id, for_update=True)
     if group is None:
         raise NotFoundError(f"no alert group #{group_id}")
     stopped = acknowledge_escalations(uow, ctx, uow.escalations.for_group(group.id), actor)
