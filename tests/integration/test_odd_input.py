@@ -179,3 +179,57 @@ def test_declare_from_a_group_that_cannot_exist_says_so(api: Api, ref: str) -> N
 def test_blank_search_is_a_422(api: Api) -> None:
     response = api.get("/api/v1/search", params={"q": "   "})
     assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("alertmanager", '{"version": "4", "alerts": [], "x": ' + "9" * 5000 + "}"),
+        ("generic", '{"title": "t", "n": ' + "9" * 5000 + "}"),
+    ],
+)
+def test_a_number_too_long_to_read_is_malformed(api: Api, hook: Any, kind: str, body: str) -> None:
+    response = api.client.post(
+        hook(kind, kind), content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert (
+        response.json()["error"]["message"] == "body is not acceptable JSON: a number is too long"
+    )
+
+
+EDGE_OF_TIME = "9999-12-31T23:59:59-14:00"
+
+
+def test_times_past_the_end_of_the_calendar_are_refused(api: Api, hook: Any) -> None:
+    response = api.client.post(hook(), json=alertmanager(starts_at=EDGE_OF_TIME))
+    assert response.status_code == 422, response.text
+    assert "startsAt" in response.json()["error"]["message"]
+    generic = {"title": "t", "starts_at": EDGE_OF_TIME}
+    response = api.client.post(hook("generic", "scripts"), json=generic)
+    assert response.status_code == 422, response.text
+    assert "starts_at" in response.json()["error"]["message"]
+    assert stored_alerts(api) == []
+
+
+@pytest.mark.parametrize("value", ["253402300800000", "9" * 20])
+def test_datadog_dates_past_the_calendar_are_no_date(api: Api, hook: Any, value: str) -> None:
+    body = {
+        "id": "1",
+        "alert_id": "48213577",
+        "alert_transition": "Triggered",
+        "alert_title": "[Triggered] Disk usage high",
+        "date": value,
+    }
+    response = api.client.post(hook("datadog", "dd"), json=body)
+    assert response.status_code in (202, 422), response.text
+
+
+@pytest.mark.parametrize("field", [{"starts_at": "not a time"}, {"title": "   "}])
+def test_generic_fields_that_say_nothing_are_refused(
+    api: Api, hook: Any, field: dict[str, str]
+) -> None:
+    response = api.client.post(hook("generic", "scripts"), json={"title": "t", **field})
+    assert response.status_code == 422, response.text
+    assert next(iter(field)) in response.json()["error"]["message"]
+    assert stored_alerts(api) == []

@@ -122,3 +122,12 @@ def test_config_check_names_the_field_of_a_bad_schedule(run: Runner) -> None:
     assert result.exit_code == 2
     assert "schedules.primary.time_zone" in result.stderr
     assert "unknown time zone 'America/Chicagoo'" in result.stderr
+
+
+def test_config_check_warns_of_settings_for_an_integration_that_does_not_exist(
+    run: Runner,
+) -> None:
+    config = CONFIG + "integrations:\n  prdo:\n    resolve_timeout: 5m\n"
+    result = run("config", "check", "--gap-days", "7", config=config)
+    assert result.exit_code == 0, result.output
+    assert "integrations.prdo: no integration is named 'prdo'" in result.stdout

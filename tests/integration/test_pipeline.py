@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from opsroom.alert.settings import RoutingConfig
 from opsroom.clock import FakeClock
 from opsroom.config import Settings, load_settings
 from tests.conftest import Api
@@ -241,6 +242,9 @@ def test_bad_silences_are_refused_with_reasons(api: Api, clock: FakeClock) -> No
         ({"matchers": [], "duration": "1h"}, "at least one matcher"),
         ({"matchers": ["a=b"]}, "needs an end"),
         ({"matchers": ["a=b"], "duration": "7x"}, "invalid duration"),
+        ({"matchers": ["a=b"], "duration": "99999999d"}, "at most 100 years"),
+        ({"matchers": ['alertname=~".*"'], "duration": "1h"}, "would mute every alert"),
+        ({"matchers": ['team!="x"', 'dc=""'], "duration": "1h"}, "would mute every alert"),
     ]
     for body, message in bad:
         response = api.post("/api/v1/silences", json=body)
@@ -346,3 +350,49 @@ def test_older_update_never_overwrites_newer(api: Api, hook: Any, clock: FakeClo
 def test_config_file_is_really_loaded(settings: Settings) -> None:
     assert settings.routing.routes[0].name == "checkout-critical"
     assert os.environ.get("OPSROOM_CONFIG") is None
+
+
+def test_silence_matches_integration_and_source_as_routes_do(
+    api: Api, hook: Any, clock: FakeClock
+) -> None:
+    prod, other = hook(name="prod"), hook(name="other")
+    one = {"matchers": ['integration="prod"'], "duration": "1h"}
+    assert api.post("/api/v1/silences", json=one).status_code == 201
+    api.client.post(prod, json=am_alert("A", instance="x"))
+    api.client.post(other, json=am_alert("B", instance="x"))
+    two = {"matchers": ['source="alertmanager"', 'alertname="C"'], "duration": "1h"}
+    assert api.post("/api/v1/silences", json=two).status_code == 201
+    api.client.post(other, json=am_alert("C", instance="x"))
+    reasons = {a["labels"]["alertname"]: a["suppressed_reason"] for a in alerts(api).values()}
+    assert reasons == {"A": "silence:1", "B": None, "C": "silence:2"}
+
+
+def test_severity_map_of_a_continued_route_sets_its_groups_severity(
+    api: Api, hook: Any, clock: FakeClock
+) -> None:
+    routes = [
+        {"name": "everything", "matchers": ['service="pay"'], "continue": True},
+        {"name": "pay-web", "matchers": ['service="pay"'], "severity_map": {"warning": "error"}},
+    ]
+    api.container.ctx.settings.routing = RoutingConfig.model_validate({"routes": routes})
+    api.client.post(hook(), json=am_alert("Slow", instance="a", service="pay", severity="warning"))
+    by_route = {g["route"]: g["severity"] for g in groups(api)}
+    assert by_route == {"everything": "warning", "pay-web": "error"}
+
+
+def test_an_alert_that_gets_worse_makes_its_group_worse_and_declares(
+    api: Api, hook: Any, clock: FakeClock
+) -> None:
+    url = hook()
+    api.client.post(url, json=am_alert("Disk", instance="x", service="search", severity="warning"))
+    clock.advance(timedelta(seconds=31))
+    api.run_jobs()
+    assert api.get("/api/v1/incidents").json()["items"] == []
+    api.client.post(url, json=am_alert("Disk", instance="x", service="search"))  # now critical
+    clock.advance(timedelta(minutes=6))
+    api.run_jobs()
+    [group] = groups(api)
+    assert group["severity"] == "critical"
+    [incident] = api.get("/api/v1/incidents").json()["items"]
+    assert incident["alert_group_ids"] == [group["id"]]
+    assert sum("[CRITICAL]" in text for text in alerts_room(api)) == 1

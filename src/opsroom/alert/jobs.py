@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsroom.alert import notify
-from opsroom.alert.model import AlertStatus
+from opsroom.alert.model import AlertStatus, most_severe
 from opsroom.alert.routing import route_timing
 from opsroom.alert.service import AUTO_RESOLVE, SYSTEM, auto_resolve
 from opsroom.alert.suppression import refresh_suppression
@@ -38,11 +38,14 @@ def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None
         # Everything is silenced or inhibited: look again later, a silence may expire.
         notify.schedule(uow, ctx, group, due=now + interval)
         return
+    # An alert that got worse makes its group worse, and may now call for an incident.
+    severity = most_severe([group.severity, *(alert.severity for alert in active)])
+    worse, group.severity = severity != group.severity, severity
+    _auto_declare(uow, ctx, group)
     if group.notified_at is None:
-        _auto_declare(uow, ctx, group)
         announce(uow, ctx, "alerts", render.group_opened(group, active))
         start_for_group(uow, ctx, group)
-    elif len(active) > group.notified_count:
+    elif len(active) > group.notified_count or worse:
         announce(uow, ctx, "alerts", render.group_updated(group, active))
     else:
         announce(uow, ctx, "alerts", render.group_still_firing(group, active))

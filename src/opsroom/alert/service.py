@@ -277,7 +277,7 @@ def _groups_for(
             if group.status == AlertStatus.FIRING:
                 result.groups_opened += 1
         else:
-            group.severity = most_severe([group.severity, alert.severity])
+            group.severity = most_severe([group.severity, decision.severity])
         groups.append(group)
     return groups
 
@@ -299,7 +299,7 @@ def _new_group(
             key_hash=key_hash(key),
             status=AlertStatus.FIRING.value if firing else AlertStatus.RESOLVED.value,
             title=alert.title,
-            severity=alert.severity,
+            severity=decision.severity,
             created_at=now,
             updated_at=now,
             resolved_at=None if firing else now,

@@ -20,8 +20,10 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def parse_duration(value: object) -> timedelta:
     """`30s`, `5m`, `4h`, `1d`, `2w`, `1h30m`, or a number of seconds."""
     if isinstance(value, timedelta):
-        return value
+        return _bounded(value)
     if isinstance(value, int | float):
+        if not 0 <= value <= MAX_DURATION.total_seconds():
+            raise ValueError("a duration is 0 to 100 years of seconds")
         return timedelta(seconds=float(value))
     if not isinstance(value, str):
         raise ValueError("a duration must look like 30s, 5m, 4h or 1d")
@@ -32,7 +34,17 @@ def parse_duration(value: object) -> timedelta:
         total += int(found.group(1)) * _UNITS[found.group(2)]
     if not text or "".join(re.findall(r"\d+(?:ms|s|m|h|d|w)", text)) != text:
         raise ValueError(f"invalid duration {value!r}: use e.g. 30s, 5m, 4h, 1d or 1h30m")
-    return timedelta(seconds=total)
+    return _bounded(timedelta(seconds=total))
+
+
+MAX_DURATION = timedelta(days=100 * 365)
+
+
+def _bounded(duration: timedelta) -> timedelta:
+    """Durations are added to times: beyond a century they would leave the calendar."""
+    if duration > MAX_DURATION:
+        raise ValueError("a duration may be at most 100 years (36500d)")
+    return duration
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

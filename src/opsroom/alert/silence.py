@@ -27,6 +27,12 @@ def create_silence(
     parsed = parse_matchers(matchers)
     if not parsed:
         raise InvalidInputError('a silence needs at least one matcher, e.g. alertname="X"')
+    if all(matcher.matches({}) for matcher in parsed):
+        # Alertmanager's rule: such a silence would mute every alert there is.
+        raise InvalidInputError(
+            "a silence needs a matcher that does not match an empty label, "
+            'e.g. alertname="X" (these would mute every alert)'
+        )
     now = ctx.clock.now()
     start = starts_at or now
     end = ends_at or (start + duration if duration is not None else None)

@@ -14,12 +14,29 @@ INHIBITED = "inhibited"
 SOURCE = "source"
 
 
-def matching_labels(alert: AlertRow) -> dict[str, str]:
-    """What silences and inhibition rules match against: labels plus a few built-ins."""
+def matching_labels(alert: AlertRow, integrations: IntegrationNames) -> dict[str, str]:
+    """What silences and inhibition rules match against: labels plus the built-ins routes
+    see too (severity, service, integration, source), and alertname."""
     built_in = {"severity": alert.severity, "alertname": alert.title}
     if alert.service:
         built_in["service"] = alert.service
+    built_in.update(integrations.labels(alert.integration_id))
     return {**built_in, **alert.labels}
+
+
+class IntegrationNames:
+    """`integration` and `source` labels by integration id, read once per unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._known: dict[int, dict[str, str]] = {}
+
+    def labels(self, integration_id: int) -> dict[str, str]:
+        if integration_id not in self._known:
+            row = self._uow.alerts.get_integration(integration_id)
+            found = {"integration": row.name, "source": row.kind} if row else {}
+            self._known[integration_id] = found
+        return self._known[integration_id]
 
 
 def suppression_for(
@@ -35,7 +52,7 @@ def suppression_for(
     if source_suppressed:
         return SOURCE
     now = ctx.clock.now()
-    labels = matching_labels(alert)
+    labels = matching_labels(alert, IntegrationNames(uow))
     for silence in uow.alerts.active_silences(now) if silences is None else silences:
         if matches_all(parse_matchers(silence.matchers), labels):
             return f"silence:{silence.id}"
@@ -53,18 +70,15 @@ def refresh_suppression(uow: UnitOfWork, ctx: Context, alerts: list[AlertRow]) -
     if not open_alerts:
         return
     rules = ctx.settings.inhibit_rules
-    firing = [matching_labels(alert) for alert in uow.alerts.open_alerts()] if rules else []
+    names = IntegrationNames(uow)
+    firing = [matching_labels(alert, names) for alert in uow.alerts.open_alerts()] if rules else []
     for alert in open_alerts:
         if alert.suppressed_reason == SOURCE:
             continue
         reason = suppression_for(uow, ctx, alert, source_suppressed=False)
-        if reason is None and rules and is_inhibited(rules, matching_labels(alert), firing):
+        if reason is None and rules and is_inhibited(rules, matching_labels(alert, names), firing):
             reason = INHIBITED
         alert.suppressed_reason = reason
-
-
-def silence_covers(matchers: list[str], alert: AlertRow) -> bool:
-    return matches_all(parse_matchers(matchers), matching_labels(alert))
 
 
 def still_active(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:

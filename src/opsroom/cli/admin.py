@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from opsroom.alert.service import create_integration, hook_url
+from opsroom.bootstrap import Container
 from opsroom.cli import oncall
 from opsroom.cli.common import console, container, err_console, settings_or_exit
 from opsroom.db.engine import build_engine
@@ -134,6 +135,19 @@ def config_check(
         raise typer.Exit(1)
     console.print(f"  schema: at head ({head})")
     with container() as built:
+        _warn_unknown_integrations(built)
         unknown, gaps = oncall.report_schedules(built, gap_days)
     if unknown or (gaps and fail_on_gaps):
         raise typer.Exit(1)
+
+
+def _warn_unknown_integrations(built: Container) -> None:
+    """Settings under `integrations:` apply by name: a typo would silently apply to nothing."""
+    with built.uow() as uow:
+        existing = {integration.name for integration in uow.alerts.integrations()}
+    for name in sorted(set(built.settings.integrations) - existing):
+        console.print(
+            f"  [yellow]warning:[/yellow] integrations.{name}: no integration is named "
+            f"{name!r} (create it with `opsroom integration create --name {name} ...`)",
+            markup=True,
+        )

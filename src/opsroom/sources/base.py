@@ -95,6 +95,8 @@ def decode_json(body: bytes) -> Any:
         ) from exc
     except RecursionError as exc:
         raise MalformedPayloadError("body is not acceptable JSON: nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise MalformedPayloadError("body is not acceptable JSON: a number is too long") from exc
     if may_hold_bad_text(body):
         _refuse_bad_text(data)
     return data
@@ -128,9 +130,19 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed.astimezone(UTC)  # a time at the edge of the calendar fails here, not at commit
+        return parsed
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def epoch_time(seconds: float) -> datetime | None:
+    """A Unix time, or None when it is outside the calendar Python and databases share."""
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _checked_time(value: str | None) -> str | None:

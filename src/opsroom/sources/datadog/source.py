@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -17,7 +17,7 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, unsupported
+from opsroom.sources.base import HookRequest, HookResult, capped_raw, epoch_time, unsupported
 
 # $ALERT_TRANSITION -> status; the Re- forms are Datadog's renotifications of the same state.
 TRANSITIONS = {
@@ -159,7 +159,7 @@ def _message(text: str) -> str:
 def _epoch_ms(value: str) -> datetime | None:
     if not value.isdigit():
         return None
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    return epoch_time(int(value) / 1000)
 
 
 def _links(payload: _Payload) -> tuple[Link, ...]:

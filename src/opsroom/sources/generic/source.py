@@ -15,7 +15,14 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time, unsupported
+from opsroom.sources.base import (
+    HookRequest,
+    HookResult,
+    Rfc3339,
+    capped_raw,
+    parse_time,
+    unsupported,
+)
 
 MAX_ALERTS_PER_REQUEST = 1000
 
@@ -32,15 +39,15 @@ class GenericAlert(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=500, pattern=r"\S")
     status: Literal["firing", "resolved"] = "firing"
     severity: str = "warning"
     dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
     description: str = Field(default="", max_length=20000)
     labels: dict[str, str] = Field(default_factory=dict)
     links: list[_Link] = Field(default_factory=list)
-    starts_at: str | None = None
-    ends_at: str | None = None
+    starts_at: Rfc3339 = None
+    ends_at: Rfc3339 = None
 
     @field_validator("severity")
     @classmethod

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint, truncate
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, capped_raw
+from opsroom.sources.base import HookRequest, capped_raw, epoch_time
 
 
 class NotificationType(StrEnum):
@@ -105,7 +105,7 @@ def parse_epoch(value: str) -> datetime | None:
         return None
     if not 0 < seconds < 253402300800:  # after 1970, before year 10000
         return None
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    return epoch_time(seconds)
 
 
 def parse_count(value: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,7 +16,7 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, unsupported
+from opsroom.sources.base import HookRequest, HookResult, capped_raw, epoch_time, unsupported
 
 # {EVENT.NSEVERITY}: Not classified, Information, Warning, Average, High, Disaster.
 SEVERITIES = {
@@ -153,7 +153,7 @@ def _annotations(payload: _Payload) -> dict[str, str]:
 
 
 def _epoch(value: str) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value.isdigit() else None
+    return epoch_time(int(value)) if value.isdigit() else None
 
 
 def _links(payload: _Payload) -> tuple[Link, ...]:
