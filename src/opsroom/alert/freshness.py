@@ -1,0 +1,64 @@
+"""How an incoming alert meets the stored one: what it keeps of it, and whether it is news.
+
+A status-only update keeps what is stored; an exact repeat or an update about an earlier
+occurrence changes nothing but the counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from opsroom.alert.model import AlertStatus, Link, NormalizedAlert
+from opsroom.alert.suppression import SOURCE
+from opsroom.alert.tables import AlertRow
+
+
+def reads_stored(alert: NormalizedAlert) -> bool:
+    """Whether the alert takes fields from the stored one, so routing must wait for it."""
+    return alert.status_only
+
+
+def with_stored(row: AlertRow, alert: NormalizedAlert, now: datetime) -> NormalizedAlert:
+    """The alert as ingest stores it: what the source left unsaid is kept from `row`."""
+    return _status_update(row, alert, now) if alert.status_only else alert
+
+
+def _status_update(row: AlertRow, alert: NormalizedAlert, now: datetime) -> NormalizedAlert:
+    """A status-only update keeps what is stored; one for a resolved alert changes nothing
+    (PagerDuty drops acknowledge and resolve events for a resolved alert, too)."""
+    resolved = row.status == AlertStatus.RESOLVED
+    return NormalizedAlert(
+        fingerprint=row.fingerprint,
+        status=AlertStatus.RESOLVED if resolved else alert.status,
+        severity=row.severity,
+        title=row.title,
+        group_key=alert.group_key,
+        description=row.description,
+        labels=dict(row.labels),
+        annotations=dict(row.annotations) if resolved else {**row.annotations, **alert.annotations},
+        links=tuple(Link(url=link["url"], text=link.get("text", "")) for link in row.links),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at if resolved or alert.status.is_open else alert.ends_at or now,
+        raw=row.raw if resolved else alert.raw,
+        suppressed=row.suppressed_reason == SOURCE,
+    )
+
+
+def is_repeat(existing: AlertRow, alert: NormalizedAlert) -> bool:
+    """Only `last_seen` and the count change: an exact repeat, or an out-of-date update."""
+    return existing.content_hash == alert.content_hash() or is_stale(existing, alert)
+
+
+def is_stale(existing: AlertRow, alert: NormalizedAlert) -> bool:
+    """An update about an earlier occurrence never overwrites a newer one: an alert that
+    started before the stored one, or a firing that a stored resolution already ended."""
+    if not (alert.starts_at and existing.starts_at):
+        return False
+    if alert.starts_at < existing.starts_at:
+        return True
+    return (
+        alert.status.is_open
+        and existing.status == AlertStatus.RESOLVED
+        and alert.starts_at == existing.starts_at
+        and existing.ends_at is not None
+    )
