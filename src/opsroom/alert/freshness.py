@@ -50,15 +50,22 @@ def is_repeat(existing: AlertRow, alert: NormalizedAlert) -> bool:
 
 
 def is_stale(existing: AlertRow, alert: NormalizedAlert) -> bool:
-    """An update about an earlier occurrence never overwrites a newer one: an alert that
-    started before the stored one, or a firing that a stored resolution already ended."""
-    if not (alert.starts_at and existing.starts_at):
-        return False
-    if alert.starts_at < existing.starts_at:
+    """An update about an earlier moment never overwrites a newer one.
+
+    Stale are: an alert that started before the stored one; an update whose own time (its
+    end for a resolution, else its start) is before the latest stored time (the end of a
+    stored resolution, else the start); and a firing of the very occurrence (same start) a
+    stored resolution already ended. Without times (many sources send none) nothing is stale.
+    """
+    started, stored_start = alert.starts_at, existing.starts_at
+    if started and stored_start and started < stored_start:
         return True
-    return (
-        alert.status.is_open
-        and existing.status == AlertStatus.RESOLVED
-        and alert.starts_at == existing.starts_at
-        and existing.ends_at is not None
-    )
+    resolved = existing.status == AlertStatus.RESOLVED
+    same_occurrence = started is not None and started == stored_start
+    if same_occurrence:
+        # A resolution of the open occurrence always applies; a firing of it, once a
+        # stored resolution ended it, never does.
+        return alert.status.is_open and resolved
+    at = started if alert.status.is_open else alert.ends_at
+    latest = (existing.ends_at if resolved else None) or stored_start
+    return at is not None and latest is not None and at < latest
