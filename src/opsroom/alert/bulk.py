@@ -158,10 +158,10 @@ def _unchanged(
     delivery: Delivery, stored: dict[tuple[int, str], AlertRow], touched: set[tuple[int, str]]
 ) -> bool | None:
     """`changes_nothing` from what the batch read; None when only `store_delivery` can tell
-    (a status-only update takes what is stored, or an earlier delivery here changed it)."""
+    (the alert takes fields from the stored one, or an earlier delivery here changed it)."""
     for incoming, decisions in delivery.plan.routed:
         key = (delivery.integration.id, incoming.fingerprint)
-        if key in touched or incoming.status_only:
+        if key in touched or incoming.status_only or not incoming.severity_known:
             return None
         existing = stored.get(key)
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
@@ -178,6 +178,8 @@ def _common_steps(
         key = (delivery.integration.id, incoming.fingerprint)
         if key in touched or len(decisions) != 1 or incoming.status_only:
             return None  # status-only updates take what is stored: `ingest` handles them
+        if not incoming.severity_known:
+            return None
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
         existing = stored.get(key)
         if existing is None and not alert.status.is_open:

@@ -1,11 +1,13 @@
 """How an incoming alert meets the stored one: what it keeps of it, and whether it is news.
 
-A status-only update keeps what is stored; an exact repeat or an update about an earlier
-occurrence changes nothing but the counts.
+An update keeps what the source did not say (a resolution's start, a severity it has none
+for); an exact repeat or an update about an earlier moment changes nothing but the counts.
+Times compared are the source's own (`starts_at`, `ends_at`), never opsroom's clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert
@@ -15,12 +17,22 @@ from opsroom.alert.tables import AlertRow
 
 def reads_stored(alert: NormalizedAlert) -> bool:
     """Whether the alert takes fields from the stored one, so routing must wait for it."""
-    return alert.status_only
+    return alert.status_only or not alert.severity_known or alert.starts_at is None
 
 
 def with_stored(row: AlertRow, alert: NormalizedAlert, now: datetime) -> NormalizedAlert:
     """The alert as ingest stores it: what the source left unsaid is kept from `row`."""
-    return _status_update(row, alert, now) if alert.status_only else alert
+    if alert.status_only:
+        return _status_update(row, alert, now)
+    if is_stale(row, alert):
+        return alert  # judged by what the source said; it changes nothing anyway
+    merged = alert
+    refiring = alert.status.is_open and row.status == AlertStatus.RESOLVED
+    if alert.starts_at is None and row.starts_at is not None and not refiring:
+        merged = dataclasses.replace(merged, starts_at=row.starts_at)  # e.g. a recovery
+    if not alert.severity_known:
+        merged = dataclasses.replace(merged, severity=row.severity)
+    return merged
 
 
 def _status_update(row: AlertRow, alert: NormalizedAlert, now: datetime) -> NormalizedAlert:

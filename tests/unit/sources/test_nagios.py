@@ -536,3 +536,11 @@ def test_non_utf8_body_is_malformed() -> None:
     with pytest.raises(MalformedPayloadError) as caught:
         parse(b"NOTIFICATIONTYPE=PROBLEM&HOSTNAME=caf\xe9")
     assert caught.value.message == "form body is not UTF-8"
+
+
+def test_recovery_keeps_the_severity_of_the_state_it_left_or_says_it_has_none() -> None:
+    recovery = nagios("nagios/service_recovery.txt")
+    assert (recovery.severity, recovery.severity_known) == ("critical", True)
+    assert recovery.starts_at is None  # ingest keeps the problem's start
+    unknown = parse(edited("nagios/service_recovery.txt", LASTSERVICESTATE=None))
+    assert unknown.severity_known is False

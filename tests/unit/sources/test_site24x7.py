@@ -203,3 +203,8 @@ def test_form_encoded_body_is_refused_with_a_hint() -> None:
 def test_malformed_body_is_malformed_payload() -> None:
     with pytest.raises(MalformedPayloadError, match=r"^body is not valid JSON: "):
         parse(b'{"MONITORNAME": "Checkout page", "STATUS": DOWN}')
+
+
+def test_up_carries_no_severity_so_the_stored_one_is_kept() -> None:
+    assert parse(fixture_json("site24x7/up.json")).severity_known is False
+    assert parse(fixture_json("site24x7/down.json")).severity_known is True

@@ -112,6 +112,8 @@ class DatadogSource:
             fingerprint=fingerprint(self.kind, identity),
             status=status,
             severity=_severity(payload),
+            # A recovery's alert_type is "success", no severity: only its priority says one.
+            severity_known=status.is_open or bool(payload.alert_priority),
             title=truncate(title or f"Datadog monitor {payload.alert_id}", 500),
             description=_message(payload.event_msg),
             group_key=f"datadog-monitor:{payload.alert_id}",

@@ -139,6 +139,7 @@ def to_alert(kind: str, notification: Notification) -> NormalizedAlert:
         fingerprint=fingerprint(kind, identity),
         status=_status(n),
         severity=_severity(n),
+        severity_known=not resolved or bool({n.state, n.last_state} & STATE_SEVERITY.keys()),
         title=truncate(_title(n), TITLE_LIMIT),
         description=n.output,
         group_key=n.host,  # one host's problems page together

@@ -82,6 +82,7 @@ class Site24x7Source:
             fingerprint=fingerprint(self.kind, identity),
             status=status,
             severity=state.severity,
+            severity_known=status.is_open,  # UP says nothing of how bad it was
             title=truncate(f"{payload.MONITORNAME} is {state.words}", 500),
             description=payload.INCIDENT_REASON,
             group_key=f"site24x7-monitor:{monitor_id or payload.MONITORNAME}",
