@@ -12,8 +12,27 @@ from urllib.parse import parse_qsl
 from pydantic import AfterValidator, ValidationError
 
 from opsroom.alert.model import NormalizedAlert
-from opsroom.errors import MalformedPayloadError, OpsroomError, UnsupportedPayloadError
+from opsroom.errors import (
+    MalformedPayloadError,
+    OpsroomError,
+    UnsupportedMediaTypeError,
+    UnsupportedPayloadError,
+)
 from opsroom.text import find_bad_text, may_hold_bad_text
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+# Content types that say a body is form data, never JSON.
+FORM_TYPES = frozenset({FORM_TYPE, "multipart/form-data"})
+
+
+def wrong_media_type(expected: str, got: str, hint: str = "") -> UnsupportedMediaTypeError:
+    """415 naming the Content-Type the source reads and the one the request had."""
+    message = f"this hook takes {expected} bodies; got Content-Type {got}"
+    return UnsupportedMediaTypeError(
+        f"{message}: {hint}" if hint else message,
+        details=[{"field": "Content-Type", "problem": f"expected {expected}", "got": got}],
+    )
 
 
 @dataclass(frozen=True)
@@ -28,7 +47,14 @@ class HookRequest:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    def json(self) -> Any:
+    def json(self, hint: str = "") -> Any:
+        """The body as JSON; refused with 415 when its Content-Type says it is form data.
+
+        A missing Content-Type, `text/plain` (Amazon SNS) or any other is read as JSON: many
+        senders send none or a vague one. `hint` tells the sender how to fix a refusal.
+        """
+        if self.content_type in FORM_TYPES:
+            raise wrong_media_type(JSON_TYPE, self.content_type, hint)
         return decode_json(self.body)
 
     def form(self) -> dict[str, str]:

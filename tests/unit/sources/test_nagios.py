@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint
-from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
+from opsroom.errors import MalformedPayloadError, UnsupportedMediaTypeError, UnsupportedPayloadError
 from opsroom.sources.base import HookRequest
 from opsroom.sources.nagios.source import NagiosSource
 
@@ -544,3 +544,17 @@ def test_recovery_keeps_the_severity_of_the_state_it_left_or_says_it_has_none() 
     assert recovery.starts_at is None  # ingest keeps the problem's start
     unknown = parse(edited("nagios/service_recovery.txt", LASTSERVICESTATE=None))
     assert unknown.severity_known is False
+
+
+def test_json_content_type_is_refused_as_an_unsupported_media_type() -> None:
+    with pytest.raises(UnsupportedMediaTypeError, match=r"got JSON \(application/json\)$"):
+        parse(
+            fixture_bytes("nagios/service_problem_critical.txt"),
+            {"content-type": "application/json"},
+        )
+
+
+def test_multipart_form_is_refused_pointing_at_data_urlencode() -> None:
+    headers = {"content-type": "multipart/form-data; boundary=x"}
+    with pytest.raises(UnsupportedMediaTypeError, match=r"\(curl -F\): use --data-urlencode$"):
+        parse(b"--x\r\nContent-Disposition: form-data; name=HOSTNAME\r\n\r\ndb1\r\n--x--", headers)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint
-from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
+from opsroom.errors import MalformedPayloadError, UnsupportedMediaTypeError, UnsupportedPayloadError
 from opsroom.sources.base import HookRequest
 from opsroom.sources.site24x7.source import Site24x7Source
 
@@ -208,3 +208,8 @@ def test_malformed_body_is_malformed_payload() -> None:
 def test_up_carries_no_severity_so_the_stored_one_is_kept() -> None:
     assert parse(fixture_json("site24x7/up.json")).severity_known is False
     assert parse(fixture_json("site24x7/down.json")).severity_known is True
+
+
+def test_form_content_type_is_an_unsupported_media_type() -> None:
+    with pytest.raises(UnsupportedMediaTypeError, match="application/json"):
+        parse(b"MONITORNAME=x&STATUS=DOWN", content_type="application/x-www-form-urlencoded")

@@ -72,11 +72,7 @@ class DatadogSource:
     kind = "datadog"
 
     def parse(self, request: HookRequest) -> HookResult:
-        if request.content_type == "application/x-www-form-urlencoded":
-            raise UnsupportedPayloadError(
-                "datadog webhook is form-encoded: untick 'Encode as form' on the webhook"
-            )
-        data = request.json()
+        data = request.json(hint="untick 'Encode as form' on the Datadog webhook")
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not a datadog payload: expected a JSON object")
         try:

@@ -8,7 +8,18 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint, truncate
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time, unsupported
+from opsroom.sources.base import (
+    HookRequest,
+    HookResult,
+    capped_raw,
+    parse_time,
+    unsupported,
+)
+
+POST_AS_JSON = (
+    "tick 'Post as JSON' on the Site24x7 webhook, so that it posts its incident parameters "
+    "(MONITORNAME, STATUS, ...) as JSON"
+)
 
 
 class _State(NamedTuple):
@@ -54,11 +65,7 @@ class Site24x7Source:
     kind = "site24x7"
 
     def parse(self, request: HookRequest) -> HookResult:
-        if request.content_type == "application/x-www-form-urlencoded":
-            raise UnsupportedPayloadError(
-                "site24x7 webhook is form-encoded: tick 'Post as JSON' on the integration"
-            )
-        data = request.json()
+        data = request.json(hint=POST_AS_JSON)
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not a site24x7 payload: expected a JSON object")
         try:
