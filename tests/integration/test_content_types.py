@@ -88,3 +88,20 @@ def test_form_source_refuses_json_and_multipart_with_415(
     assert f"expected form fields ({FORM})" in message
     assert "curl --data-urlencode" in message
     assert stored(api) == []
+
+
+def test_nagios_body_sent_to_site24x7_says_what_site24x7_sends(api: Api, hook: Any) -> None:
+    body = (SOURCES / "nagios" / "fixtures" / "service_problem_critical.txt").read_bytes()
+    response = api.client.post(hook("site24x7", "site24x7"), content=body)
+    assert response.status_code == 422, response.text
+    assert "tick 'Post as JSON'" in response.json()["error"]["message"]
+    assert stored(api) == []
+
+
+def test_site24x7_json_sent_to_nagios_says_what_nagios_sends(api: Api, hook: Any) -> None:
+    body = json.dumps(fixture("site24x7/down.json")).encode()
+    response = api.client.post(hook("nagios", "nagios"), content=body)
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert "Nagios posts its macros (NOTIFICATIONTYPE, HOSTNAME, ...)" in message
+    assert message.endswith("got JSON")

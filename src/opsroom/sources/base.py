@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Content types that say a body is form data, never JSON.
 FORM_TYPES = frozenset({FORM_TYPE, "multipart/form-data"})
+_FORM_FIELD = re.compile(rb"^\s*[A-Za-z_][A-Za-z0-9_.%-]*=")
 
 
 def wrong_media_type(expected: str, got: str, hint: str = "") -> UnsupportedMediaTypeError:
@@ -56,6 +58,13 @@ class HookRequest:
         if self.content_type in FORM_TYPES:
             raise wrong_media_type(JSON_TYPE, self.content_type, hint)
         return decode_json(self.body)
+
+    def looks_like_json(self) -> bool:
+        return self.body.lstrip()[:1] in (b"{", b"[")
+
+    def looks_like_form(self) -> bool:
+        """`name=value&...` fields, as curl --data-urlencode or a form-posting tool sends."""
+        return bool(_FORM_FIELD.match(self.body)) and not self.looks_like_json()
 
     def form(self) -> dict[str, str]:
         """Form fields (`application/x-www-form-urlencoded`); the last value of a name wins."""
@@ -116,6 +125,11 @@ def decode_json(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise MalformedPayloadError("body is not UTF-8 encoded JSON") from exc
     except json.JSONDecodeError as exc:
+        if _FORM_FIELD.match(body):
+            raise MalformedPayloadError(
+                "body is not valid JSON: it looks like form fields (name=value&...); this hook "
+                f"takes JSON, sent with Content-Type: {JSON_TYPE}"
+            ) from exc
         raise MalformedPayloadError(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc

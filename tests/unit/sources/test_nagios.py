@@ -546,6 +546,16 @@ def test_recovery_keeps_the_severity_of_the_state_it_left_or_says_it_has_none() 
     assert unknown.severity_known is False
 
 
+def test_json_without_a_content_type_is_refused_saying_what_nagios_sends() -> None:
+    with pytest.raises(UnsupportedPayloadError) as caught:
+        parse(b' {"NOTIFICATIONTYPE": "PROBLEM", "HOSTNAME": "db1"}', {})
+    assert caught.value.message == (
+        "not a nagios payload: expected form fields (application/x-www-form-urlencoded): "
+        "Nagios posts its macros (NOTIFICATIONTYPE, HOSTNAME, ...) as form fields with "
+        "curl --data-urlencode; got JSON"
+    )
+
+
 def test_json_content_type_is_refused_as_an_unsupported_media_type() -> None:
     with pytest.raises(UnsupportedMediaTypeError, match=r"got JSON \(application/json\)$"):
         parse(

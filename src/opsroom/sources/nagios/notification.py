@@ -79,6 +79,8 @@ def read_form(kind: str, request: HookRequest, sender: str) -> dict[str, str]:
         raise UnsupportedMediaTypeError(
             f"{expected}; got {content_type} (curl -F): use --data-urlencode"
         )
+    if request.looks_like_json():
+        raise UnsupportedPayloadError(f"{expected}; got JSON")
     return request.form()
 
 

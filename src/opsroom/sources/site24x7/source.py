@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint, truncate
 from opsroom.errors import UnsupportedPayloadError
 from opsroom.sources.base import (
+    FORM_TYPES,
     HookRequest,
     HookResult,
     capped_raw,
@@ -65,6 +66,11 @@ class Site24x7Source:
     kind = "site24x7"
 
     def parse(self, request: HookRequest) -> HookResult:
+        if request.content_type not in FORM_TYPES and request.looks_like_form():
+            # Form fields without a Content-Type that says so, or another tool's format.
+            raise UnsupportedPayloadError(
+                f"not a site24x7 payload: got form fields; {POST_AS_JSON}"
+            )
         data = request.json(hint=POST_AS_JSON)
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not a site24x7 payload: expected a JSON object")
