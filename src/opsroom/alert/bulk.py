@@ -4,7 +4,9 @@
 reads what the batch needs once (recent body hashes, the alerts it names, the open groups,
 the active silences) and writes new alerts and their memberships in one flush. Only common
 deliveries take that way: new open alerts on a single route, exact or out-of-date repeats,
-duplicated bodies. From the first delivery that needs anything else, the rest of the batch
+duplicated bodies whose alerts are stored as they say. Alerts that take fields from the stored
+one (status-only, or without a severity) never do. From the first delivery that needs anything
+else, the rest of the batch
 is stored one at a time, each in its own savepoint. Keep `_store_common` in step with
 `ingest` and `_after_change` in service.py.
 """
