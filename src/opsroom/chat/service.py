@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from opsroom.chat import commands as cmd
-from opsroom.chat import identity
+from opsroom.chat import identity, screen
 from opsroom.chat.actions import run_action, run_declare_form
 from opsroom.chat.builtin.adapter import BuiltinChatAdapter
 from opsroom.chat.builtin.tables import MessageRow
@@ -76,6 +76,7 @@ def handle_inbound(
     uow: UnitOfWork, ctx: Context, platform: str, parsed: InboundParse
 ) -> list[InboundOutcome]:
     """Run a verified request's events; a platform's retry of a handled event does nothing."""
+    screen.check_ids(parsed)
     event_id, now = parsed.event_id, ctx.clock.now()
     if event_id is not None and not uow.chat.first_delivery(platform, event_id, now):
         return []
@@ -88,7 +89,10 @@ def handle_inbound(
     ]
 
 
-def _handle(uow: UnitOfWork, ctx: Context, event: InboundEvent) -> InboundOutcome:
+def _handle(uow: UnitOfWork, ctx: Context, received: InboundEvent) -> InboundOutcome:
+    event, refusal = screen.screened(received)
+    if refusal is not None:
+        return InboundOutcome(reply=plain(refusal), ok=False, event=event)
     user = identity.user_for(uow, ctx, event.person)
     actor = Actor(user.name, event.person.platform)
     match event:
