@@ -8,7 +8,7 @@ adapter without a feature keeps a method that does nothing harmful (see each ada
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from opsroom.chat.limits import Limits
 from opsroom.chat.message import Message, ReplyTarget
@@ -84,6 +84,14 @@ class ChatAdapter(Protocol):
 
     def reply(self, target: ReplyTarget, message: Message) -> None:
         """Answer an inbound request later (when `capabilities.deferred_replies`)."""
+
+
+@runtime_checkable
+class RoomLabeler(Protocol):
+    """A platform whose rooms people find by something other than `#<name>` (a Matrix alias)."""
+
+    def room_label(self, room_id: str, name: str) -> str:
+        """The room as people type or click it on the platform (plain text)."""
 
 
 @dataclass(frozen=True)

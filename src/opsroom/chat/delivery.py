@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from opsroom.chat.base import ChatAdapter, RoomRef
+from opsroom.chat.base import ChatAdapter, RoomLabeler, RoomRef
 from opsroom.chat.errors import ChatNameTakenError, ChatRoomArchivedError, ChatRoomNotFoundError
 from opsroom.chat.limits import fit
 from opsroom.chat.message import Message, ReplyTarget, from_dict
@@ -30,6 +30,7 @@ ROOM_WAIT = timedelta(hours=1)
 WAIT_SECONDS = 2.0
 NAME_ATTEMPTS = 20
 OK, TAKEN, ARCHIVED_THERE, GONE = "ok", "name_taken", "is_archived", "not_found"
+NO_ROOM = "(none: the room could not be created)"
 
 
 @dataclass
@@ -49,6 +50,8 @@ def prepare(
 ) -> Plan | None:
     if op == "create_room":
         return _prepare_create(uow, args)
+    if "about_room" in args:
+        args = _naming_room(uow, ctx, adapter, args)
     if op == "reply":
         return Plan(op, args, message=_fitted(adapter, args))
     if "room" not in args:
@@ -145,6 +148,27 @@ def _attempt_of(current: str, number: int, title: str, adapter: ChatAdapter) -> 
     if current == base or not suffix.isdigit():
         return 1
     return int(suffix)
+
+
+def _naming_room(
+    uow: UnitOfWork, ctx: Context, adapter: ChatAdapter, args: dict[str, Any]
+) -> dict[str, Any]:
+    """A message that names an incident room (the declare reply, the announcement) waits for
+    the room to exist, then names it as the platform knows it (a `-2` name, an alias)."""
+    row = uow.chat.room(int(args["about_room"]))
+    if row is not None and row.status == PENDING:
+        _room_ready(uow, ctx, {"room": row.id})  # raises: wait for the room
+    label = room_label(adapter, row) if row is not None and row.room_id else NO_ROOM
+    message = dict(args["message"])
+    message["text"] = str(message.get("text", "")) + label
+    return {**args, "message": message}
+
+
+def room_label(adapter: ChatAdapter, row: ChatRoomRow) -> str:
+    """How people find the room: the platform's own reference (a Matrix alias), else #name."""
+    if isinstance(adapter, RoomLabeler) and row.room_id:
+        return adapter.room_label(row.room_id, row.name)
+    return f"#{row.name}"
 
 
 def _room_ready(uow: UnitOfWork, ctx: Context, args: dict[str, Any]) -> ChatRoomRow | None:

@@ -91,12 +91,13 @@ def incident_topic(incident: IncidentRow) -> str:
     )
 
 
-def incident_announcement(incident: IncidentRow, room: str | None = None) -> Message:
+def incident_announcement(incident: IncidentRow, room: str = "") -> Message:
+    """`room` names the room; left empty, the outbox appends the room once it exists."""
     return Message(
         text=(
             f"{incident_ref(incident.number)} declared by {incident.declared_by}: "
             f"{incident.title} ({severity_label(incident.severity).upper()}). "
-            f"Join #{room or incident.room}"
+            f"Join {room}"
         ),
         buttons=incident_buttons(incident),
         level="critical" if incident.severity <= 2 else "warning",

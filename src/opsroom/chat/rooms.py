@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from opsroom.chat import outbox
+from opsroom.chat import outbox, render
 from opsroom.chat.hub import BUILTIN, ChatPlatform
 from opsroom.chat.message import Message
 from opsroom.chat.tables import ARCHIVED, PENDING, ChatRoomRow
@@ -105,6 +105,22 @@ def announce(
             continue
         text = message(platform.name) if callable(message) else message
         outbox.post(uow, ctx, platform.name, text, channel=room)
+
+
+def announce_incident(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
+    """The new incident in every platform's incidents channel, naming that platform's room
+    as it ends up there (a `-2` name when the first was taken), once it exists."""
+    for platform in ctx.chat:
+        channel = platform.channels.get("incidents")
+        if channel is None:
+            continue
+        row = uow.chat.room_on(incident.id, platform.name)
+        if row is None:  # a platform without rooms: the built-in room is where to go
+            message = render.incident_announcement(incident, f"#{incident.room}")
+            outbox.post(uow, ctx, platform.name, message, channel=channel)
+            continue
+        message = render.incident_announcement(incident)
+        outbox.post(uow, ctx, platform.name, message, channel=channel, about_room=row.id)
 
 
 def send_direct(

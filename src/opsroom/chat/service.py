@@ -26,7 +26,7 @@ from opsroom.chat.inbound import (
     Person,
 )
 from opsroom.chat.message import Mention, plain
-from opsroom.chat.runner import run_command_text
+from opsroom.chat.runner import FollowUp, run_command_text
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.incident import service as incidents
@@ -121,10 +121,16 @@ def _command(
     text = _with_names(uow, ctx, event.text, event.mentions, platform)
     if text.strip() in (cmd.PREFIX + " declare", cmd.PREFIX + " declare group") and event.trigger:
         return InboundOutcome(form=DeclareForm(room_id=event.room_id))
+    follow_ups: list[FollowUp] = []
     reply, ok, public = run_command_text(
-        uow, ctx, text, incident, actor, role=role, platform=platform
+        uow, ctx, text, incident, actor, role=role, platform=platform, follow_ups=follow_ups
     )
-    return InboundOutcome(reply=plain(reply), ok=ok, public=public)
+    return InboundOutcome(
+        reply=plain(reply),
+        ok=ok,
+        public=public,
+        follow_ups=[(f.message, f.about_room) for f in follow_ups],
+    )
 
 
 def _incident_of_room(uow: UnitOfWork, platform: str, room_id: str) -> IncidentRow | None:

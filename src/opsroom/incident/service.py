@@ -131,13 +131,7 @@ def _open_rooms(
     summary = render.incident_summary(incident, groups, alerts)
     topic = render.incident_topic(incident)
     rooms.open_rooms(uow, ctx, incident, topic=topic, summary=summary, invite=invite)
-    names = rooms.room_names(uow, incident)
-    rooms.announce(
-        uow,
-        ctx,
-        "incidents",
-        lambda platform: render.incident_announcement(incident, names.get(platform)),
-    )
+    rooms.announce_incident(uow, ctx, incident)
 
 
 def _claim_groups(uow: UnitOfWork, group_ids: list[int]) -> list[Any]:

@@ -61,6 +61,10 @@ class MatrixChatAdapter:
     def escape(self, text: str) -> str:
         return render.escape(text)
 
+    def room_label(self, room_id: str, name: str) -> str:
+        """The room's alias (clients make it a link), as created in `create_room`."""
+        return f"#{self.settings.alias_prefix}{name}:{self.settings.server_name}"
+
     def create_room(self, name: str, topic: str, *, incident_number: int) -> RoomRef:
         private = self.settings.private_rooms
 
