@@ -49,7 +49,7 @@ def open_rooms(
         users = [*platform.invite, *(invite or {}).get(platform.name, [])]
         if users:
             outbox.submit(uow, ctx, platform.name, "invite", room=row.id, users=users)
-        outbox.post(uow, ctx, platform.name, summary, room=row.id)
+        outbox.post(uow, ctx, platform.name, summary, room=row.id, summary=True)
     return rows
 
 

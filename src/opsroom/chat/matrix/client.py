@@ -10,6 +10,7 @@ name and topic. The shared #alerts / #incidents rooms are joined on the first po
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,12 +21,13 @@ from nio import (
     JoinResponse,
     RoomGetStateEventResponse,
     RoomPreset,
+    RoomResolveAliasResponse,
     RoomSendResponse,
     RoomVisibility,
 )
 
 from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
-from opsroom.chat.errors import ChatRoomNotFoundError
+from opsroom.chat.errors import ChatPlatformError, ChatRoomNotFoundError
 from opsroom.chat.matrix import render
 from opsroom.chat.matrix.api import call, check, is_already_member
 from opsroom.chat.matrix.settings import MatrixSettings
@@ -88,6 +90,24 @@ class MatrixChatAdapter:
         room_id = call(self.settings, work)
         log.info("matrix.room_created", room=name, incident=incident_number)
         return RoomRef(id=room_id, name=name)
+
+    def find_room(self, name: str, *, incident_number: int, since: datetime) -> RoomRef | None:
+        """The room behind our alias if its opsroom state names this incident: our create
+        that timed out after the homeserver made it (alias prefixes keep installs apart)."""
+        alias = self.room_label("", name)
+
+        async def work(client: AsyncClient) -> str | None:
+            resolved = await client.room_resolve_alias(alias)
+            if not isinstance(resolved, RoomResolveAliasResponse):
+                return None
+            try:
+                state = await _state(client, resolved.room_id, INCIDENT_STATE)
+            except ChatPlatformError:
+                return None  # not a room of ours: the bot cannot even read it
+            return resolved.room_id if state.get("number") == incident_number else None
+
+        room_id = call(self.settings, work)
+        return RoomRef(id=room_id, name=name) if room_id else None
 
     def post(self, room_id: str, message: Message) -> PostedMessage:
         return self._send(room_id, render.content(message))
