@@ -111,7 +111,9 @@ def incident_summary(
         text=f"{incident_ref(incident.number)}: {incident.title}",
         body=(
             f"Severity {severity_label(incident.severity).upper()}, status {incident.status}, "
-            f"declared by {incident.declared_by}" + ("\nLinked alerts:" if groups else "")
+            + (f"commander {incident.commander}, " if incident.commander else "")
+            + f"declared by {incident.declared_by}"
+            + ("\nLinked alerts:" if groups else "")
         ),
         lines=_alert_lines(alerts) if groups else (),
         more_lines=max(0, len(alerts) - MAX_LISTED) if groups else 0,

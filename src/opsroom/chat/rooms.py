@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from opsroom.chat import outbox, render
 from opsroom.chat.hub import BUILTIN, ChatPlatform
-from opsroom.chat.message import Message
+from opsroom.chat.message import Message, to_dict
 from opsroom.chat.tables import ARCHIVED, PENDING, ChatRoomRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -79,6 +79,21 @@ def set_topic(uow: UnitOfWork, ctx: Context, incident: IncidentRow, topic: str) 
     for row in uow.chat.rooms_of_incident(incident.id):
         if row.platform in ctx.chat and row.status != ARCHIVED:
             outbox.submit(uow, ctx, row.platform, "topic", room=row.id, topic=topic)
+
+
+def refresh_summary(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
+    """Edit each room's summary message (where the platform edits messages) to show the
+    incident's status, severity and commander now; ordered after the summary's post."""
+    groups = uow.alerts.groups_of_incident(incident.id)
+    alerts = [alert for group in groups for alert in uow.alerts.alerts_in_group(group.id)]
+    summary = to_dict(render.incident_summary(incident, groups, alerts))
+    for row in uow.chat.rooms_of_incident(incident.id):
+        if row.platform not in ctx.chat or row.status == ARCHIVED:
+            continue
+        if ctx.chat.get(row.platform).adapter(uow).capabilities.message_update:
+            outbox.submit(
+                uow, ctx, row.platform, "update", room=row.id, message=summary, summary=True
+            )
 
 
 def archive_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> list[ChatRoomRow]:

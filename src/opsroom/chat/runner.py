@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from opsroom.alert.silence import create_silence
 from opsroom.chat import commands as cmd
-from opsroom.chat import identity, render
+from opsroom.chat import identity, render, rooms
 from opsroom.chat.delivery import room_label
 from opsroom.chat.message import Message, plain
 from opsroom.context import Context
@@ -41,6 +41,16 @@ _GROUP_REF = re.compile(r"^group:(\S*)(?:\s+(.*))?$", re.DOTALL)
 # What a `viewer` may run; everything else changes an incident and needs `responder`.
 READ_ONLY = (cmd.Help, cmd.ShowTimeline)
 TIMELINE_SHOWN = 50
+# Commands whose result every room of the incident shows, on every platform.
+MIRRORED = (
+    cmd.Ack,
+    cmd.SetStatus,
+    cmd.Update,
+    cmd.SetSeverity,
+    cmd.AssignRole,
+    cmd.Page,
+    cmd.Escalate,
+)
 
 
 def run_command_text(
@@ -127,6 +137,17 @@ def _run_anywhere(uow: UnitOfWork, ctx: Context, command: cmd.Command, actor: Ac
 
 
 def run_in_incident(
+    uow: UnitOfWork, ctx: Context, command: cmd.Command, incident: IncidentRow, actor: Actor
+) -> str:
+    reply = _in_incident(uow, ctx, command, incident, actor)
+    if isinstance(command, MIRRORED):
+        # One timeline, a room per platform: the others' rooms show the change too (the
+        # platform it came from shows it as the reply).
+        rooms.post_to_rooms(uow, ctx, incident, plain(reply), skip=actor.source)
+    return reply
+
+
+def _in_incident(
     uow: UnitOfWork, ctx: Context, command: cmd.Command, incident: IncidentRow, actor: Actor
 ) -> str:
     match command:
