@@ -268,6 +268,22 @@ def test_direct_messages_open_a_direct_channel(
     assert mattermost_driver.messages(channel.id) == ["You are paged"]
 
 
+def test_the_poll_job_reuses_its_one_row(
+    mattermost_driver: MattermostDriver, mattermost_container: Container
+) -> None:
+    from opsroom.chat.poller import POLL
+
+    room = mattermost_driver.incidents_room
+    mattermost_driver.command(room, "/inc declare sev2 DB down", user="alice")
+    mattermost_container.worker().drain()
+    room = mattermost_driver.room_of(1)
+    for text in ("first", "second", "third"):  # each waits for a poll to read it
+        mattermost_driver.say(room, text, user="bob")
+    with mattermost_container.uow() as uow:
+        polls = [job for job in uow.jobs.list_jobs(limit=500) if job.kind == POLL]
+    assert [job.status for job in polls] == ["queued"], [(j.id, j.status) for j in polls]
+
+
 def test_one_poll_chain_per_platform_even_when_two_processes_start_one(
     mattermost_container: Container, mattermost_client: TestClient
 ) -> None:
