@@ -20,6 +20,7 @@ from nio import (
     ErrorResponse,
     JoinResponse,
     RoomGetStateEventResponse,
+    RoomMessagesResponse,
     RoomPreset,
     RoomResolveAliasResponse,
     RoomSendResponse,
@@ -41,6 +42,7 @@ CLOSED = "[closed] "
 MESSAGE = "m.room.message"
 # A state event in each incident room saying which incident it is (for people and tools).
 INCIDENT_STATE = "org.opsroom.incident"
+HISTORY = 50  # recent events read back to find a message whose send went unanswered
 
 
 class MatrixChatAdapter:
@@ -108,6 +110,24 @@ class MatrixChatAdapter:
 
         room_id = call(self.settings, work)
         return RoomRef(id=room_id, name=name) if room_id else None
+
+    def find_message(self, room_id: str, message: Message) -> str | None:
+        """The id of one of the bot's recent events in the room showing `message` (a send
+        whose answer was lost): the retry adopts it instead of sending it again."""
+        body = render.content(message)["body"]
+
+        async def work(client: AsyncClient) -> str | None:
+            response = await client.room_messages(room_id, limit=HISTORY)
+            if not isinstance(response, RoomMessagesResponse):
+                return None
+            for event in response.chunk:
+                source = getattr(event, "source", {}) or {}
+                content = source.get("content") or {}
+                if source.get("sender") == self.settings.user_id and content.get("body") == body:
+                    return str(source.get("event_id"))
+            return None
+
+        return call(self.settings, work)
 
     def post(self, room_id: str, message: Message) -> PostedMessage:
         return self._send(room_id, render.content(message))
