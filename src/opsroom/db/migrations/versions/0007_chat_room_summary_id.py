@@ -1,6 +1,6 @@
 """chat room summary message id
 
-Revision ID: 0100
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04 08:10:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0100"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
