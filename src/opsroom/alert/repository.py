@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,18 @@ _LOCK_IN_ORDER = text(
 def _lock_number(key: str) -> int:
     """A signed 64-bit advisory-lock number for a key."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+_BUILT_IN: dict[str, Any] = {
+    "severity": AlertRow.severity,
+    "alertname": AlertRow.title,
+    "service": AlertRow.service,
+}
+
+
+def _label_equals(pair: tuple[str, str]) -> ColumnElement[bool]:
+    name, value = pair
+    return func.coalesce(AlertRow.labels[name].as_string(), _BUILT_IN.get(name), "") == value
 
 
 class AlertRepository:
@@ -200,10 +213,23 @@ class AlertRepository:
             )
         )
 
-    def open_alerts(self, limit: int = 10000) -> list[AlertRow]:
-        return list(
-            self._session.scalars(select(AlertRow).where(AlertRow.status != RESOLVED).limit(limit))
-        )
+    def open_alert_labels(
+        self, where: list[dict[str, str]] | None = None, limit: int = 10000
+    ) -> list[Row[str, str, str | None, int, dict[str, str]]]:
+        """What matching sees of open alerts: a few columns, not whole rows (descriptions,
+        annotations and raw payloads would cost more than the rest). `where` keeps alerts
+        equal to any one of its label sets; a label the alert lacks falls back to its
+        severity, title (`alertname`) or service, as matching does; None keeps all."""
+        query = select(
+            AlertRow.severity,
+            AlertRow.title,
+            AlertRow.service,
+            AlertRow.integration_id,
+            AlertRow.labels,
+        ).where(AlertRow.status != RESOLVED)
+        if where is not None:
+            query = query.where(or_(*(and_(*map(_label_equals, pairs.items())) for pairs in where)))
+        return list(self._session.execute(query.limit(limit)).all())
 
     def get_alert_by_id(self, alert_id: int) -> AlertRow | None:
         return self._session.get(AlertRow, alert_id)
