@@ -200,6 +200,9 @@ def report_schedules(built: Container, days: int) -> tuple[int, int]:
                 f"[yellow]{label}: nobody on call {len(check.gaps)} time(s) in the next "
                 f"{days} days: {spans}{more}[/yellow]"
             )
-        if not check.unknown_members and not check.gaps:
+        if check.problem:
+            unknown_total += 1
+            err_console.print(f"[red]{label}: {check.problem}[/red]", markup=True)
+        if not check.unknown_members and not check.gaps and not check.problem:
             console.print(f"{label}: someone is on call at all times in the next {days} days")
     return unknown_total, gap_total

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import RowId
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError
 from opsroom.oncall import ical, model, service
@@ -71,7 +72,7 @@ async def create_override(
 
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
 async def delete_override(
-    name: str, override_id: int, container: ContainerDep, user: UserDep
+    name: str, override_id: RowId, container: ContainerDep, user: UserDep
 ) -> Response:
     require_writer(user)
 

@@ -31,6 +31,9 @@ _FULL_DAY_NAMES = (
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _SHIFT = re.compile(r"^(\d+)\s*(h|hours?|d|days?|w|weeks?)$")
 MAX_SHIFT = {"hours": 24 * 366, "days": 366, "weeks": 52}
+# Schedule times stay well inside datetime's years 1..9999, so that adding shifts, windows
+# and a day of padding can never leave the calendar.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
 
 
 class ShiftUnit(StrEnum):
@@ -222,6 +225,15 @@ def check_layer(layer: Layer) -> None:
         raise ValueError("days needs shift: 1d (use restrictions to limit other rotations)")
 
 
+def check_calendar(value: date) -> None:
+    """A ValueError unless `value` (a date or time) is in the years schedules can use."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is out of range: use a time in the years "
+            f"{EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
+
+
 def parse_instant(value: str) -> datetime:
     """An ISO 8601 time with an offset (`2026-11-02T09:00-06:00`, `...Z`).
 
@@ -234,4 +246,5 @@ def parse_instant(value: str) -> datetime:
         raise ValueError(f"invalid time {value!r}: use ISO 8601, e.g. 2026-11-02T09:00Z") from exc
     if parsed.tzinfo is None:
         raise ValueError(f"time {value!r} needs an offset or Z, e.g. 2026-11-02T09:00Z")
+    check_calendar(parsed)
     return parsed

@@ -12,7 +12,7 @@ from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import InvalidInputError, PermissionDeniedError
-from opsroom.oncall import edits, model, rotation, service
+from opsroom.oncall import edits, model, service
 from opsroom.oncall.schemas import (
     GapRead,
     LayerCreate,
@@ -52,7 +52,10 @@ def parse_time_query(value: str | None, field: str, default: datetime) -> dateti
 
 def read_schedule(uow: UnitOfWork, ctx: Context, definition: service.Definition) -> ScheduleRead:
     now = ctx.clock.now()
-    user = rotation.on_call_at(service.load_schedule(uow, definition, now, now), now)
+    try:
+        user = service.computed(definition.name, lambda: service.on_call_at(uow, definition, now))
+    except InvalidInputError:
+        user = None  # listed all the same, so that it can be fixed or deleted
     unknown = service.unknown_members(uow, ctx, definition.members())
     return schedule_read(definition, [user] if user else [], unknown)
 

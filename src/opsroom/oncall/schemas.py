@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from opsroom.oncall import model
 from opsroom.oncall.service import Definition
-from opsroom.oncall.settings import LayerConfig, MemberName, ScheduleName
+from opsroom.oncall.settings import STORED, LayerConfig, MemberName, ScheduleName
 from opsroom.oncall.tables import OverrideRow
 
 
@@ -87,6 +87,12 @@ class OverrideCreate(_Body):
     end: AwareDatetime
     reason: str = Field(default="", max_length=2000)
 
+    @field_validator("start", "end")
+    @classmethod
+    def _in_calendar(cls, value: datetime) -> datetime:
+        model.check_calendar(value)
+        return value
+
 
 class OverrideRead(BaseModel):
     id: int
@@ -123,7 +129,7 @@ def schedule_read(
         description=definition.description,
         source=definition.source,
         layers=[
-            LayerRead(**layer.model_dump(), position=index)
+            LayerRead.model_validate({**layer.model_dump(), "position": index}, context=STORED)
             for index, layer in enumerate(definition.layers, start=1)
         ],
         on_call_now=on_call_now,

@@ -7,7 +7,7 @@ layer is stored in the database as the JSON of its `LayerConfig`, so there is on
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -24,6 +25,9 @@ from opsroom.oncall import model
 
 SCHEDULE_NAME = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 MEMBER_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+# Validation context for layers read back from the database: a row stored before the calendar
+# bounds existed still loads (so it can be listed, fixed or deleted).
+STORED: dict[str, Any] = {"stored": True}
 
 
 def _clock(value: object) -> object:
@@ -75,6 +79,13 @@ class LayerConfig(_Model):
     def _members(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("a layer needs at least one member")
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_calendar(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and not (info.context or {}).get("stored"):
+            model.check_calendar(value)
         return value
 
     @field_validator("shift")
@@ -131,6 +142,11 @@ class ScheduleConfig(_Model):
         if not value:
             raise ValueError("a schedule needs at least one layer")
         return value
+
+
+def stored_layer(data: object) -> LayerConfig:
+    """A layer as the database keeps it (see STORED)."""
+    return LayerConfig.model_validate(data, context=STORED)
 
 
 def members_of(layers: list[LayerConfig]) -> list[str]:
