@@ -26,6 +26,7 @@ from opsroom.oncall.schemas import (
 )
 from opsroom.oncall.settings import LayerConfig
 from opsroom.schemas import Items
+from opsroom.user.permissions import WRITER_ROLES
 from opsroom.user.service import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["schedules"])
@@ -37,8 +38,11 @@ DEFAULT_WINDOW = timedelta(days=7)
 
 
 def require_writer(user: Principal) -> None:
-    if user.role not in ("admin", "responder"):
-        raise PermissionDeniedError("viewers cannot change schedules")
+    if user.role not in WRITER_ROLES:
+        raise PermissionDeniedError(
+            "viewers cannot change schedules",
+            details={"needs_role": "responder", "role": user.role},
+        )
 
 
 def parse_time_query(value: str | None, field: str, default: datetime) -> datetime:
