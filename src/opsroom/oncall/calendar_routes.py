@@ -16,6 +16,7 @@ from opsroom.oncall import ical, model, service
 from opsroom.oncall.routes import TimeQuery, parse_time_query, require_writer
 from opsroom.oncall.schemas import CalendarLink, OverrideCreate, OverrideRead, override_read
 from opsroom.schemas import Items
+from opsroom.user.contacts import known_user
 
 router = APIRouter(prefix="/api/v1", tags=["schedules"])
 
@@ -129,7 +130,7 @@ async def person_calendar_link(
 
     def load() -> CalendarLink:
         with container.uow() as uow:
-            if uow.users.get_by_name(user_name) is None:
+            if not known_user(uow, container.ctx, user_name):
                 raise NotFoundError(f"no user {user_name!r}")
         return _link(container, "user", user_name)
 
