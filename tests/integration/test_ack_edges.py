@@ -15,6 +15,7 @@ from tests.conftest import Api
 from tests.contract.smtp_server import SmtpServer
 from tests.contract.twilio_server import TwilioContract
 from tests.integration.paging import (
+    ALICE_EMAIL,
     BOB_SMS,
     fire,
     paging_settings,
@@ -93,3 +94,49 @@ def test_sms_reply_with_an_unknown_code_is_answered_in_twiml(
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/xml")
     assert "<Message>No page has the code 999." in answer.text
+
+
+def ack_link(smtp: SmtpServer) -> str:
+    [message] = [m for m in smtp.messages if m["To"] == ALICE_EMAIL]
+    line = next(x for x in message.get_content().splitlines() if "/pages/ack?token=" in x)
+    parts = urlsplit(line.split("Acknowledge:")[-1].strip())
+    return f"{parts.path}?{parts.query}"
+
+
+def test_opening_an_email_ack_link_only_asks_to_confirm(
+    api: Api, hook: Any, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    fire(api, hook())
+    api.run_jobs()
+    link = ack_link(smtp)
+    token = link.split("token=", 1)[1]
+    for accept in ("text/html,application/xhtml+xml", "*/*"):
+        opened = api.client.get(link, headers={"Accept": accept})
+        assert opened.status_code == 200, opened.text
+    page = api.client.get(link, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<form method="post" action="/api/v1/pages/ack">' in page.text
+    assert "Acknowledge page 1 as alice?" in page.text
+    assert group(api)["acknowledged_by"] is None  # a scanner's GET acknowledged nothing
+    form = {"token": token.replace("%3D", "=")}
+    confirmed = api.client.post("/api/v1/pages/ack", data=form, headers={"Accept": "text/html"})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.headers["content-type"].startswith("text/html")
+    assert "alice acknowledged alert group #1" in confirmed.text
+    assert group(api)["acknowledged_by"] == "alice"
+
+
+def test_a_browser_gets_an_html_error_for_a_bad_link(
+    api: Api, hook: Any, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    fire(api, hook())
+    api.run_jobs()
+    forged = ack_link(smtp)[:-3] + "xyz"
+    for method in ("GET", "POST"):
+        answer = api.client.request(method, forged, headers={"Accept": "text/html"})
+        assert answer.status_code == 401
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "this acknowledge link is not valid" in answer.text
+    as_json = api.client.post(forged)
+    assert as_json.json()["error"]["message"] == "this acknowledge link is not valid"
+    assert group(api)["acknowledged_by"] is None

@@ -1,4 +1,4 @@
-"""People defined only in opsroom.yaml's `users:` get personal calendar feeds like database users."""
+"""People only in opsroom.yaml's `users:` get personal calendar feeds like database users."""
 
 from __future__ import annotations
 
