@@ -28,6 +28,8 @@ def parse_duration(value: object) -> timedelta:
     if not isinstance(value, str):
         raise ValueError("a duration must look like 30s, 5m, 4h or 1d")
     text, millis = value.strip(), 0
+    if text == "0":
+        return timedelta(0)  # zero needs no unit (`chat:0`, `wait: "0"`)
     for part in re.findall(r"\d+(?:ms|s|m|h|d|w)", text):
         found = _DURATION.match(part)
         assert found is not None

@@ -103,8 +103,16 @@ class Shift:
     turn: int | None = None
 
 
+# Names the zone database has that are not places: the host's own zone and placeholders.
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`, or a ValueError that says what to write instead."""
+    if name.strip() in NOT_ZONES:
+        raise ValueError(
+            f"{name!r} is not a time zone name: use an IANA name such as Europe/Paris or UTC"
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -215,6 +223,12 @@ def _split_day(value: str) -> tuple[int | None, str]:
     if len(words) == 1:
         return None, words[0]
     raise ValueError(f"invalid restriction time {value!r}: use 09:00 or fri 18:00")
+
+
+def is_legacy_zone(name: str) -> bool:
+    """Old POSIX-style or country names (`EST5EDT`, `CET`, `Japan`) kept for compatibility;
+    an Area/Location name says the rules people expect."""
+    return "/" not in name and name not in ("UTC", "GMT")
 
 
 def check_layer(layer: Layer) -> None:

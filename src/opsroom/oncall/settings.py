@@ -6,7 +6,7 @@ layer is stored in the database as the JSON of its `LayerConfig`, so there is on
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -86,6 +86,14 @@ class LayerConfig(_Model):
     def _in_calendar(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value is not None and not (info.context or {}).get("stored"):
             model.check_calendar(value)
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start")
+        if value is not None and isinstance(start, date) and value.date() < start:
+            raise ValueError(f"the layer ends ({value.isoformat()}) before it starts ({start})")
         return value
 
     @field_validator("shift")
