@@ -102,3 +102,15 @@ def test_feed_refresh_interval_carries_value_duration() -> None:
         "On call: p", [("p", shift)], {"p": model.zone("UTC")}, now, per_person=False
     )
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in data
+
+
+def test_a_layer_has_at_most_50_restrictions_and_1000_members() -> None:
+    base = {"members": ["alice"], "start": "2026-12-01"}
+    many = [{"start": "09:00", "end": "10:00"}] * 51
+    with pytest.raises(ValidationError, match="at most 50 restrictions"):
+        LayerConfig.model_validate({**base, "restrictions": many})
+    crowd = [f"p{n}" for n in range(1001)]
+    with pytest.raises(ValidationError, match="at most 1000 members"):
+        LayerConfig.model_validate({**base, "members": crowd})
+    stored = LayerConfig.model_validate({**base, "restrictions": many}, context={"stored": True})
+    assert len(stored.restrictions) == 51

@@ -42,6 +42,15 @@ ScheduleName = Annotated[str, StringConstraints(pattern=SCHEDULE_NAME)]
 MemberName = Annotated[str, StringConstraints(pattern=MEMBER_NAME)]
 
 
+# Bounds that keep one schedule's computation (and the transaction around it) short.
+MAX_MEMBERS, MAX_RESTRICTIONS = 1000, 50
+
+
+def _at_most(items: list[Any], limit: int, what: str, info: ValidationInfo) -> None:
+    if len(items) > limit and not (info.context or {}).get("stored"):
+        raise ValueError(f"a layer can have at most {limit} {what}")
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,9 +85,18 @@ class LayerConfig(_Model):
 
     @field_validator("members")
     @classmethod
-    def _members(cls, value: list[str]) -> list[str]:
+    def _members(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if not value:
             raise ValueError("a layer needs at least one member")
+        _at_most(value, MAX_MEMBERS, "members", info)
+        return value
+
+    @field_validator("restrictions")
+    @classmethod
+    def _restrictions(
+        cls, value: list[RestrictionConfig], info: ValidationInfo
+    ) -> list[RestrictionConfig]:
+        _at_most(value, MAX_RESTRICTIONS, "restrictions", info)
         return value
 
     @field_validator("start", "end")
