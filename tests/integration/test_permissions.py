@@ -113,3 +113,20 @@ def test_a_person_changes_their_own_paging(api: Api, people: dict[str, dict[str,
         "/api/v1/users/alice/notification-rules", json=rules, headers=api.headers
     )
     assert answer.status_code == 200, answer.text
+
+
+def test_rules_that_would_leave_a_person_unreachable_are_refused(api: Api) -> None:
+    contact = {"kind": "email", "address": "alice@example.test"}
+    assert api.post("/api/v1/users/alice/contact-methods", json=contact).status_code == 201
+    rules = {"rules": [{"kind": "sms", "after": "1m"}]}
+    refused = api.client.put(
+        "/api/v1/users/alice/notification-rules", json=rules, headers=api.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert (
+        "no page would reach them (their contact methods: email)"
+        in (refused.json()["error"]["message"])
+    )
+    assert api.get("/api/v1/users/alice/notification-rules").json()["items"] == [
+        {"kind": "email", "after_seconds": 0}
+    ]
