@@ -171,3 +171,20 @@ escalation_policies:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "wait" in result.output
     assert "at most 100 years" in result.output
+
+
+@pytest.mark.parametrize("field", ["time_zone", "description", "layers"])
+def test_patch_with_an_explicit_null_is_422_naming_the_field(
+    api: Api, clock: FakeClock, field: str
+) -> None:
+    body = {"name": "db", "time_zone": "UTC", "layers": [layer()]}
+    assert api.post("/api/v1/schedules", json=body).status_code == 201
+    answer = api.client.patch("/api/v1/schedules/db", json={field: None}, headers=api.headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"].startswith(f"body.{field}: ")
+    assert "cannot be null" in answer.json()["error"]["message"]
+    kept = api.client.patch(
+        "/api/v1/schedules/db", json={"description": "kept"}, headers=api.headers
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["time_zone"] == "UTC"

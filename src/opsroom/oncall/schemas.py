@@ -39,6 +39,14 @@ class ScheduleUpdate(_Body):
     description: str | None = Field(default=None, max_length=2000)
     layers: list[LayerConfig] | None = None
 
+    @field_validator("time_zone", "description", "layers", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Validators see only fields that were sent: None here is an explicit null.
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
+
     _check_zone = field_validator("time_zone")(_zone)
 
 
