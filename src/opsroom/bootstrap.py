@@ -153,10 +153,17 @@ def start_worker_threads(
 ) -> list[threading.Thread]:
     """Run `workers` (default: every lane worker) in daemon threads until `stop` is set."""
     workers = container.lane_workers() if workers is None else workers
+
+    def run(worker: Worker) -> None:
+        worker.run_forever(stop, container.wake)
+        # Stopped on purpose: /readyz no longer checks it. A thread that died stays listed,
+        # so its stale heartbeat fails /readyz.
+        container.running.remove(worker)
+
     threads = [
         threading.Thread(
-            target=worker.run_forever,
-            args=(stop, container.wake),
+            target=run,
+            args=(worker,),
             name=f"opsroom-worker-{'-'.join(worker.queues or ('all',))}-{number}",
             daemon=True,
         )

@@ -104,6 +104,7 @@ def test_server_readyz_reports_its_running_workers_as_fresh(container: Container
     with TestClient(create_app(container, run_worker=True)) as client:
         assert len(container.running) >= 1
         assert client.get("/readyz").json()["status"] == "ready"
+    assert container.running == []  # stopped workers are no longer checked
 
 
 @pytest.mark.parametrize(
