@@ -101,6 +101,8 @@ class WorkerConfig(_Section):
     delivery_threads: int = Field(default=2, ge=0, le=32)
     # /readyz fails when a worker thread has not finished a loop for this long.
     stale_seconds: float = Field(default=300, gt=0, le=86400)
+    # Done jobs are deleted once this old (housekeeping, every 5 minutes); failed ones stay.
+    keep_done_jobs_hours: float = Field(default=24, ge=0, le=24 * 366)
 
 
 class LoggingConfig(_Section):
