@@ -91,14 +91,14 @@ def test_deleting_an_override_with_a_huge_id_is_422(api: Api, clock: FakeClock) 
     assert answer.json()["error"]["code"] == "invalid_request"
 
 
-def _store_far_future_schedule(api: Api) -> None:
+def _store_far_future_schedule(api: Api, name: str = "x15", time_zone: str = "UTC") -> None:
     """As an older opsroom stored it, before the calendar bounds."""
     with api.container.uow() as uow:
         far = {**layer(start="9999-12-31"), "restrictions": []}
         uow.session.add(
             ScheduleRow(
-                name="x15",
-                time_zone="UTC",
+                name=name,
+                time_zone=time_zone,
                 description="",
                 layers=[far],
                 created_by="alice",
@@ -188,3 +188,16 @@ def test_patch_with_an_explicit_null_is_422_naming_the_field(
     )
     assert kept.status_code == 200, kept.text
     assert kept.json()["time_zone"] == "UTC"
+
+
+def test_a_stored_schedule_in_a_refused_zone_is_still_listed(api: Api, clock: FakeClock) -> None:
+    _store_far_future_schedule(api, name="here", time_zone="localtime")
+    listed = api.get("/api/v1/schedules")
+    assert listed.status_code == 200, listed.text
+    here = next(item for item in listed.json()["items"] if item["name"] == "here")
+    assert here["on_call_now"] == []
+    answer = api.get("/api/v1/schedules/here/oncall")
+    assert answer.status_code == 422
+    assert "is not a time zone name" in answer.json()["error"]["message"]
+    link = api.get("/api/v1/users/alice/calendar").json()["url"]
+    assert api.client.get(link.removeprefix("http://127.0.0.1:8080")).status_code == 200

@@ -50,6 +50,11 @@ def test_a_layer_that_ends_before_it_starts_is_refused_naming_end() -> None:
     [error] = caught.value.errors()
     assert error["loc"] == ("end",)
     assert "before it starts" in error["msg"]
+    stored = LayerConfig.model_validate(
+        {"members": ["alice"], "start": "2026-12-01", "end": "2026-11-01T00:00:00Z"},
+        context={"stored": True},
+    )
+    assert stored.end is not None  # an older row still loads, to be listed and fixed
 
 
 def test_config_check_warns_about_passes_that_fire_at_once_and_legacy_zones(

@@ -38,6 +38,8 @@ def computed(name: str, work: Callable[[], T]) -> T:
             f"(times must be in the years {model.EARLIEST_YEAR} to {model.LATEST_YEAR})",
             details={"schedule": name},
         ) from exc
+    except ValueError as exc:  # a stored time zone refused since (`localtime`)
+        raise InvalidInputError(f"schedule {name!r}: {exc}", details={"schedule": name}) from exc
 
 
 @dataclass(frozen=True)
@@ -190,12 +192,12 @@ def person_shifts(
     _check_window(start, end)
     found: list[tuple[str, model.Shift]] = []
     for definition in list_definitions(uow, ctx):
-        schedule = load_schedule(uow, definition, start, end)
-        if user not in definition.members() and all(o.user != user for o in schedule.overrides):
-            continue
         try:
+            schedule = load_schedule(uow, definition, start, end)
+            if user not in definition.members() and all(o.user != user for o in schedule.overrides):
+                continue
             shifts = rotation.final_shifts(schedule, start, end)
-        except OverflowError:
+        except (OverflowError, ValueError):
             log.warning("oncall.schedule_broken", schedule=definition.name)
             continue
         found.extend((definition.name, shift) for shift in shifts if shift.user == user)

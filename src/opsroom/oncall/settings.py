@@ -110,7 +110,8 @@ class LayerConfig(_Model):
     @classmethod
     def _after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         start = info.data.get("start")
-        if value is not None and isinstance(start, date) and value.date() < start:
+        stored = (info.context or {}).get("stored")
+        if value is not None and isinstance(start, date) and value.date() < start and not stored:
             raise ValueError(f"the layer ends ({value.isoformat()}) before it starts ({start})")
         return value
 
