@@ -60,6 +60,8 @@ class Container:
     inbound: dict[str, InboundNotifier] = field(default_factory=dict)
     wake: threading.Event = field(default_factory=threading.Event)
     owns_http: bool = True
+    # The workers started by start_worker_threads, whose heartbeats /readyz checks.
+    running: list[Worker] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -151,15 +153,24 @@ def start_worker_threads(
     container: Container, stop: threading.Event, workers: list[Worker] | None = None
 ) -> list[threading.Thread]:
     """Run `workers` (default: every lane worker) in daemon threads until `stop` is set."""
+    workers = container.lane_workers() if workers is None else workers
+
+    def run(worker: Worker) -> None:
+        worker.run_forever(stop, container.wake)
+        # Stopped on purpose: /readyz no longer checks it. A thread that died stays listed,
+        # so its stale heartbeat fails /readyz.
+        container.running.remove(worker)
+
     threads = [
         threading.Thread(
-            target=worker.run_forever,
-            args=(stop, container.wake),
+            target=run,
+            args=(worker,),
             name=f"opsroom-worker-{'-'.join(worker.queues or ('all',))}-{number}",
             daemon=True,
         )
-        for number, worker in enumerate(container.lane_workers() if workers is None else workers)
+        for number, worker in enumerate(workers)
     ]
+    container.running.extend(workers)
     for thread in threads:
         thread.start()
     return threads

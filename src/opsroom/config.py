@@ -102,6 +102,8 @@ class WorkerConfig(_Section):
     lease_seconds: int = Field(default=60, ge=5)
     # Extra threads per process that only deliver pages (0: the main worker delivers too).
     delivery_threads: int = Field(default=2, ge=0, le=32)
+    # /readyz fails when a worker thread has not finished a loop for this long.
+    stale_seconds: float = Field(default=300, gt=0, le=86400)
     # Done jobs are deleted once this old (housekeeping, every 5 minutes); failed ones stay.
     keep_done_jobs_hours: float = Field(default=24, ge=0, le=24 * 366)
 

@@ -97,10 +97,10 @@ def test_email_ack_link_acknowledges_once_then_thirty_minutes_bring_no_page(
     fire(api, hook())
     api.run_jobs()
     link = ack_link(smtp)
-    first = api.client.get(link, headers={"Accept": "text/html"})
+    first = api.client.post(link, headers={"Accept": "text/html"})
     assert first.status_code == 200
     assert "alice acknowledged alert group #1" in first.text
-    again = api.client.get(link)
+    again = api.client.post(link)
     assert again.json() == {"message": "Alert group #1 was already acknowledged by alice"}
     before = len(pages(api))
     advance(api, clock, 30)

@@ -74,6 +74,16 @@ def clock(api: Api) -> FakeClock:
     return use_clock(api)
 
 
+@pytest.fixture
+def admin(api: Api) -> None:
+    """alice (the API caller) as an admin: only the person or an admin edits their paging."""
+    with api.container.uow() as uow:
+        user = uow.users.get_by_name("alice")
+        assert user is not None
+        user.role = "admin"
+        uow.commit()
+
+
 def page_dave(api: Api) -> None:
     incident = api.post("/api/v1/incidents", json={"title": "Ledger drift"}).json()
     api.say(incident["room"], "/inc page @dave")
@@ -153,7 +163,7 @@ def test_rate_limit_suppresses_pages_over_the_limit(
     assert len(twilio.messages()) == 1
 
 
-def test_apprise_url_contact_posts_json(api: Api, clock: FakeClock) -> None:
+def test_apprise_url_contact_posts_json(api: Api, clock: FakeClock, admin: None) -> None:
     with HttpSink() as sink:
         response = api.post(
             "/api/v1/users/carol/contact-methods",
@@ -170,7 +180,7 @@ def test_apprise_url_contact_posts_json(api: Api, clock: FakeClock) -> None:
     assert page["status"] == "sent"
 
 
-def test_apprise_failure_is_retried(api: Api, clock: FakeClock) -> None:
+def test_apprise_failure_is_retried(api: Api, clock: FakeClock, admin: None) -> None:
     with HttpSink(status=503) as sink:
         api.post(
             "/api/v1/users/carol/contact-methods",
@@ -188,7 +198,7 @@ def test_apprise_failure_is_retried(api: Api, clock: FakeClock) -> None:
     assert (page["status"], page["attempts"]) == ("sent", 2)
 
 
-def test_contact_methods_and_rules_through_the_api(api: Api) -> None:
+def test_contact_methods_and_rules_through_the_api(api: Api, admin: None) -> None:
     added = api.post(
         "/api/v1/users/carol/contact-methods", json={"kind": "sms", "address": "+1 555 555 0103"}
     )

@@ -19,6 +19,7 @@ from opsroom.incident.model import severity_from_alert
 from opsroom.incident.schemas import IncidentRead, incident_read
 from opsroom.incident.service import Actor, declare_incident
 from opsroom.schemas import Items
+from opsroom.user.permissions import require_responder
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -93,6 +94,7 @@ async def declare_from_group(
     group_id: RowId, body: GroupDeclare, container: ContainerDep, user: UserDep
 ) -> IncidentRead:
     """Declare an incident from an alert group, linking its alerts."""
+    require_responder(user, "declaring an incident")
     return await run_in_threadpool(_declare, container, group_id, body, user.name)
 
 

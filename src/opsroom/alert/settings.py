@@ -36,14 +36,18 @@ def parse_duration(value: object) -> timedelta:
         return timedelta(seconds=float(value))
     if not isinstance(value, str):
         raise ValueError("a duration must look like 30s, 5m, 4h or 1d")
-    text, total = value.strip(), 0.0
+    text, millis = value.strip(), 0
+    if text == "0":
+        return timedelta(0)  # zero needs no unit (`chat:0`, `wait: "0"`)
     for part in re.findall(r"\d+(?:ms|s|m|h|d|w)", text):
         found = _DURATION.match(part)
         assert found is not None
-        total += int(found.group(1)) * _UNITS[found.group(2)]
+        millis += int(found.group(1)) * round(_UNITS[found.group(2)] * 1000)
     if not text or "".join(re.findall(r"\d+(?:ms|s|m|h|d|w)", text)) != text:
         raise ValueError(f"invalid duration {value!r}: use e.g. 30s, 5m, 4h, 1d or 1h30m")
-    return _bounded(timedelta(seconds=total))
+    if millis > MAX_DURATION // timedelta(milliseconds=1):
+        raise ValueError("a duration may be at most 100 years (36500d)")
+    return _bounded(timedelta(milliseconds=millis))
 
 
 MAX_DURATION = timedelta(days=100 * 365)

@@ -15,6 +15,7 @@ from opsroom.alert.tables import MaintenanceWindowRow, SilenceRow
 from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.api.params import RowId
 from opsroom.schemas import Items, Text
+from opsroom.user.permissions import require_responder
 
 router = APIRouter(prefix="/api/v1", tags=["silences"])
 
@@ -105,6 +106,7 @@ async def list_silences(
 @router.post("/silences", status_code=201)
 async def add_silence(body: SilenceCreate, container: ContainerDep, user: UserDep) -> SilenceRead:
     """Mute alerts matching every matcher until `ends_at` (or for `duration`, e.g. `2h`)."""
+    require_responder(user, "silencing alerts")
 
     def create() -> SilenceRead:
         with container.uow() as uow:
@@ -127,6 +129,7 @@ async def add_silence(body: SilenceCreate, container: ContainerDep, user: UserDe
 @router.delete("/silences/{silence_id}")
 async def expire(silence_id: RowId, container: ContainerDep, user: UserDep) -> SilenceRead:
     """Expire a silence now; it stays listed (with `include_expired`) for the record."""
+    require_responder(user, "expiring a silence")
 
     def run() -> SilenceRead:
         with container.uow() as uow:
@@ -152,6 +155,7 @@ async def add_window(
     body: MaintenanceCreate, container: ContainerDep, user: UserDep
 ) -> MaintenanceRead:
     """During the window, the service's alerts are stored but page nobody."""
+    require_responder(user, "adding a maintenance window")
 
     def create() -> MaintenanceRead:
         with container.uow() as uow:

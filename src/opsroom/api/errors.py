@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from opsroom import errors
@@ -70,6 +71,24 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+BUSY_RETRY_AFTER = 5
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    """A locked or unreachable database is a moment's trouble, not a bug: 503 tells
+    senders (Alertmanager, Twilio, chat platforms) to retry."""
+    text = str(getattr(exc, "orig", None) or exc)
+    locked = isinstance(exc, TimeoutError) or "lock" in text.lower()
+    code, message = (
+        ("database_busy", "the database is busy; try again in a few seconds")
+        if locked
+        else ("database_unavailable", "the database is unavailable; try again later")
+    )
+    log.warning("api.database_error", path=request.url.path, code=code, error=text[:300])
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+    return JSONResponse(error_body(code, message), 503, headers=headers)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("api.unexpected_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
     return JSONResponse(error_body("internal_error", "an unexpected error occurred"), 500)
@@ -79,4 +98,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.OpsroomError, _opsroom_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(TimeoutError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,7 +25,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(container: ContainerDep) -> JSONResponse:
-    """The database answers and its schema is at the migration head."""
+    """The database answers, its schema is at the migration head, and every worker thread
+    of this process finished a loop recently (a stuck or dead one pages nobody)."""
     try:
         current = await run_in_threadpool(current_revision, container.engine)
     except Exception as exc:  # noqa: BLE001 - any database failure means not ready
@@ -31,7 +34,16 @@ async def readyz(container: ContainerDep) -> JSONResponse:
     head = head_revision()
     if current != head:
         return JSONResponse({"status": "unavailable", "schema": current, "expected": head}, 503)
+    stale = _stale_workers(container)
+    if stale:
+        return JSONResponse({"status": "unavailable", "stale_workers": stale}, 503)
     return JSONResponse({"status": "ready", "schema": current})
+
+
+def _stale_workers(container: Container) -> list[str]:
+    limit = container.settings.worker.stale_seconds
+    now = time.monotonic()
+    return [worker.name for worker in container.running if now - worker.heartbeat > limit]
 
 
 @router.get("/metrics")

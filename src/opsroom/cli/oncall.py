@@ -12,6 +12,7 @@ from opsroom.bootstrap import Container
 from opsroom.cli.common import console, container, err_console
 from opsroom.errors import NotFoundError
 from opsroom.oncall import ical, model, service
+from opsroom.user.contacts import known_user
 
 oncall_app = typer.Typer(help="On-call schedules and overrides.", no_args_is_help=True)
 
@@ -165,7 +166,7 @@ def calendar(
     with container() as built, built.uow() as uow:
         if schedule is not None:
             service.get_definition(uow, built.ctx, name=schedule)
-        elif uow.users.get_by_name(user or "") is None:
+        elif not known_user(uow, built.ctx, user or ""):
             raise NotFoundError(f"no user {user!r}")
         kind: ical.FeedKind = "schedule" if schedule is not None else "user"
         name = schedule if schedule is not None else user or ""
@@ -200,6 +201,9 @@ def report_schedules(built: Container, days: int) -> tuple[int, int]:
                 f"[yellow]{label}: nobody on call {len(check.gaps)} time(s) in the next "
                 f"{days} days: {spans}{more}[/yellow]"
             )
-        if not check.unknown_members and not check.gaps:
+        if check.problem:
+            unknown_total += 1
+            err_console.print(f"[red]{label}: {check.problem}[/red]", markup=True)
+        if not check.unknown_members and not check.gaps and not check.problem:
             console.print(f"{label}: someone is on call at all times in the next {days} days")
     return unknown_total, gap_total

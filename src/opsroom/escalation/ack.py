@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from opsroom.alert.model import AlertStatus
 from opsroom.context import Context
 from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
-from opsroom.errors import NotFoundError
+from opsroom.errors import ConflictError, NotFoundError
 from opsroom.escalation.service import acknowledge_escalations
 from opsroom.incident import service as incidents
 from opsroom.incident.model import OPEN_STATUSES, incident_ref
@@ -19,6 +20,10 @@ def acknowledge_group(uow: UnitOfWork, ctx: Context, group_id: int, actor: Actor
     group = uow.alerts.get_group(group_id, for_update=True)
     if group is None:
         raise NotFoundError(f"no alert group #{group_id}")
+    if group.status == AlertStatus.RESOLVED:
+        raise ConflictError(
+            f"Alert group #{group.id} is already resolved: there is nothing to acknowledge"
+        )
     stopped = acknowledge_escalations(uow, ctx, uow.escalations.for_group(group.id), actor)
     already = group.acknowledged_at is not None
     if not already:

@@ -23,6 +23,7 @@ from opsroom.escalation.schemas import (
 from opsroom.incident.model import incident_ref
 from opsroom.incident.service import Actor, open_incident
 from opsroom.schemas import Items
+from opsroom.user.permissions import require_responder
 
 router = APIRouter(prefix="/api/v1", tags=["escalation"])
 
@@ -98,7 +99,8 @@ async def group_history(
 
 @router.post("/alert-groups/{group_id}/ack")
 async def ack_group(group_id: RowId, container: ContainerDep, user: UserDep) -> AckResult:
-    """Acknowledge an alert group: its escalation stops (idempotent)."""
+    """Acknowledge an alert group: its escalation stops (idempotent). Needs responder."""
+    require_responder(user, "acknowledging")
     return await run_in_threadpool(_ack_group, container, group_id, user.name)
 
 
@@ -111,7 +113,9 @@ def _ack_group(container: Container, group_id: int, name: str) -> AckResult:
 
 @router.post("/incidents/{number}/ack")
 async def ack_incident(number: RowId, container: ContainerDep, user: UserDep) -> AckResult:
-    """Acknowledge an incident: its escalations and its alert groups' stop (idempotent)."""
+    """Acknowledge an incident: its escalations and its alert groups' stop (idempotent).
+    Needs responder."""
+    require_responder(user, "acknowledging")
 
     def run() -> AckResult:
         with container.uow() as uow:

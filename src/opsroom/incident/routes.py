@@ -20,6 +20,7 @@ from opsroom.incident.schemas import (
 )
 from opsroom.incident.service import Actor, declare_incident
 from opsroom.schemas import Items
+from opsroom.user.permissions import require_responder
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -53,6 +54,7 @@ async def create_incident(
     body: IncidentCreate, container: ContainerDep, user: UserDep
 ) -> IncidentRead:
     """Declare an incident: its room is created and announced in #incidents."""
+    require_responder(user, "declaring an incident")
 
     def declare() -> IncidentRead:
         with container.uow() as uow:

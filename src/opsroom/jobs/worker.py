@@ -34,6 +34,11 @@ DELETE_BATCH = 5000
 Handler = Callable[[UnitOfWork, Context, dict[str, Any]], Recur | None] | PhasedHandler
 
 
+def _is_database(exc: Exception) -> bool:
+    """SQLAlchemy's errors and the engine's wait for SQLite's write lock."""
+    return isinstance(exc, SQLAlchemyError | TimeoutError | DatabaseBusyError)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -55,6 +60,8 @@ class Worker:
         self.name = name or worker_name()
         config = ctx.settings.worker
         self._batch, self._lease = config.batch_size, timedelta(seconds=config.lease_seconds)
+        # When run_forever last finished a loop iteration (time.monotonic()); /readyz reads it.
+        self.heartbeat = time.monotonic()
 
     def run_once(self) -> int:
         """Claim and run one batch of due jobs; returns how many were claimed."""
@@ -207,8 +214,12 @@ class Worker:
                     self.housekeeping()
                     next_housekeeping = time.monotonic() + 300
                 claimed = self.run_once()
-            except (SQLAlchemyError, DatabaseBusyError) as exc:
-                log.warning("worker.database_error", error=str(exc)[:500])
+                self.heartbeat = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
+                # A locked database, a lost connection or a bug in a claim: the job (if one
+                # was claimed) is reclaimed once its lease runs out; this thread goes on.
+                event = "worker.database_error" if _is_database(exc) else "worker.loop_failed"
+                log.warning(event, worker=self.name, error=f"{type(exc).__name__}: {exc}"[:500])
                 claimed = 0
                 stop.wait(min(5.0, interval * 10))
             if claimed == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from opsroom.bootstrap import Container
+from opsroom.errors import ConflictError, NotFoundError
 from opsroom.escalation.ack import acknowledge_code
 from opsroom.escalation.history import post_alerts, record_event
 from opsroom.escalation.model import ack_code_from_text
@@ -45,7 +46,13 @@ def handle_reply(
             return "This number is not a contact method of anyone in opsroom."
         if code is None:
             return "Reply ACK <code> to acknowledge a page, e.g. ACK 42."
-        message = acknowledge_code(uow, ctx, code, Actor(users[0], reply.channel))
+        try:
+            message = acknowledge_code(uow, ctx, code, Actor(users[0], reply.channel))
+        except NotFoundError:
+            # The provider must get its answer (a 404 is a webhook error to Twilio).
+            return f"No page has the code {code}. Reply ACK <code> with the code from the page."
+        except ConflictError as exc:
+            return exc.message
         uow.commit()
     log.info("inbound.acknowledged", channel=reply.channel, code=code)
     return message

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.api.deps import ContainerDep, UserDep
+from opsroom.api.params import RowId
 from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError
 from opsroom.oncall import ical, model, service
 from opsroom.oncall.routes import TimeQuery, parse_time_query, require_writer
 from opsroom.oncall.schemas import CalendarLink, OverrideCreate, OverrideRead, override_read
 from opsroom.schemas import Items
+from opsroom.user.contacts import known_user
 
 router = APIRouter(prefix="/api/v1", tags=["schedules"])
 
@@ -71,7 +73,7 @@ async def create_override(
 
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
 async def delete_override(
-    name: str, override_id: int, container: ContainerDep, user: UserDep
+    name: str, override_id: RowId, container: ContainerDep, user: UserDep
 ) -> Response:
     require_writer(user)
 
@@ -128,7 +130,7 @@ async def person_calendar_link(
 
     def load() -> CalendarLink:
         with container.uow() as uow:
-            if uow.users.get_by_name(user_name) is None:
+            if not known_user(uow, container.ctx, user_name):
                 raise NotFoundError(f"no user {user_name!r}")
         return _link(container, "user", user_name)
 

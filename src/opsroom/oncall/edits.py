@@ -11,7 +11,7 @@ from opsroom.errors import ConflictError, InvalidInputError, NotFoundError, Read
 from opsroom.logging import get_logger
 from opsroom.oncall import model
 from opsroom.oncall.service import find_definition, unknown_members
-from opsroom.oncall.settings import LayerConfig, members_of
+from opsroom.oncall.settings import LayerConfig, members_of, stored_layer
 from opsroom.oncall.tables import ScheduleRow
 
 MAX_LAYERS = 50
@@ -113,7 +113,7 @@ def delete_schedule(uow: UnitOfWork, ctx: Context, *, name: str) -> None:
 
 
 def _layers(row: ScheduleRow) -> list[LayerConfig]:
-    return [LayerConfig.model_validate(layer) for layer in row.layers]
+    return [stored_layer(layer) for layer in row.layers]
 
 
 def _index(layers: list[LayerConfig], position: int, *, extra: int = 0) -> int:

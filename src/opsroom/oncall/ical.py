@@ -73,8 +73,9 @@ def build_calendar(
         prodid="-//opsroom//on-call schedules//EN",
         uid=hashlib.sha256(title.encode()).hexdigest()[:32] + "@opsroom",
         name=title,
-        refresh_interval=timedelta(hours=1),
     )
+    # RFC 7986 requires the VALUE=DURATION parameter on REFRESH-INTERVAL.
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     for schedule, shift in shifts:
         zone = zones[schedule]
         summary = f"On call: {schedule}" if per_person else f"{shift.user} on call ({schedule})"

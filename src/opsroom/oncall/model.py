@@ -31,6 +31,9 @@ _FULL_DAY_NAMES = (
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _SHIFT = re.compile(r"^(\d+)\s*(h|hours?|d|days?|w|weeks?)$")
 MAX_SHIFT = {"hours": 24 * 366, "days": 366, "weeks": 52}
+# Schedule times stay well inside datetime's years 1..9999, so that adding shifts, windows
+# and a day of padding can never leave the calendar.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
 
 
 class ShiftUnit(StrEnum):
@@ -100,8 +103,16 @@ class Shift:
     turn: int | None = None
 
 
+# Names the zone database has that are not places: the host's own zone and placeholders.
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`, or a ValueError that says what to write instead."""
+    if name.strip() in NOT_ZONES:
+        raise ValueError(
+            f"{name!r} is not a time zone name: use an IANA name such as Europe/Paris or UTC"
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -214,12 +225,27 @@ def _split_day(value: str) -> tuple[int | None, str]:
     raise ValueError(f"invalid restriction time {value!r}: use 09:00 or fri 18:00")
 
 
+def is_legacy_zone(name: str) -> bool:
+    """Old POSIX-style or country names (`EST5EDT`, `CET`, `Japan`) kept for compatibility;
+    an Area/Location name says the rules people expect."""
+    return "/" not in name and name not in ("UTC", "GMT")
+
+
 def check_layer(layer: Layer) -> None:
     """The rules a layer obeys however it was written (config or API)."""
     if not layer.members:
         raise ValueError("a layer needs at least one member")
     if layer.days and (layer.shift_unit, layer.shift_count) != (ShiftUnit.DAYS, 1):
         raise ValueError("days needs shift: 1d (use restrictions to limit other rotations)")
+
+
+def check_calendar(value: date) -> None:
+    """A ValueError unless `value` (a date or time) is in the years schedules can use."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is out of range: use a time in the years "
+            f"{EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
 
 
 def parse_instant(value: str) -> datetime:
@@ -234,4 +260,5 @@ def parse_instant(value: str) -> datetime:
         raise ValueError(f"invalid time {value!r}: use ISO 8601, e.g. 2026-11-02T09:00Z") from exc
     if parsed.tzinfo is None:
         raise ValueError(f"time {value!r} needs an offset or Z, e.g. 2026-11-02T09:00Z")
+    check_calendar(parsed)
     return parsed

@@ -12,7 +12,7 @@ from opsroom.api.deps import ContainerDep, UserDep
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import InvalidInputError, PermissionDeniedError
-from opsroom.oncall import edits, model, rotation, service
+from opsroom.oncall import edits, model, service
 from opsroom.oncall.schemas import (
     GapRead,
     LayerCreate,
@@ -26,6 +26,7 @@ from opsroom.oncall.schemas import (
 )
 from opsroom.oncall.settings import LayerConfig
 from opsroom.schemas import Items
+from opsroom.user.permissions import WRITER_ROLES
 from opsroom.user.service import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["schedules"])
@@ -37,8 +38,11 @@ DEFAULT_WINDOW = timedelta(days=7)
 
 
 def require_writer(user: Principal) -> None:
-    if user.role not in ("admin", "responder"):
-        raise PermissionDeniedError("viewers cannot change schedules")
+    if user.role not in WRITER_ROLES:
+        raise PermissionDeniedError(
+            "viewers cannot change schedules",
+            details={"needs_role": "responder", "role": user.role},
+        )
 
 
 def parse_time_query(value: str | None, field: str, default: datetime) -> datetime:
@@ -52,7 +56,10 @@ def parse_time_query(value: str | None, field: str, default: datetime) -> dateti
 
 def read_schedule(uow: UnitOfWork, ctx: Context, definition: service.Definition) -> ScheduleRead:
     now = ctx.clock.now()
-    user = rotation.on_call_at(service.load_schedule(uow, definition, now, now), now)
+    try:
+        user = service.computed(definition.name, lambda: service.on_call_at(uow, definition, now))
+    except InvalidInputError:
+        user = None  # listed all the same, so that it can be fixed or deleted
     unknown = service.unknown_members(uow, ctx, definition.members())
     return schedule_read(definition, [user] if user else [], unknown)
 

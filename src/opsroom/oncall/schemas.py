@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from opsroom.oncall import model
 from opsroom.oncall.service import Definition
-from opsroom.oncall.settings import LayerConfig, MemberName, ScheduleName
+from opsroom.oncall.settings import STORED, LayerConfig, MemberName, ScheduleName
 from opsroom.oncall.tables import OverrideRow
 
 
@@ -38,6 +38,14 @@ class ScheduleUpdate(_Body):
     time_zone: str | None = Field(default=None, max_length=64)
     description: str | None = Field(default=None, max_length=2000)
     layers: list[LayerConfig] | None = None
+
+    @field_validator("time_zone", "description", "layers", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Validators see only fields that were sent: None here is an explicit null.
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
     _check_zone = field_validator("time_zone")(_zone)
 
@@ -87,6 +95,12 @@ class OverrideCreate(_Body):
     end: AwareDatetime
     reason: str = Field(default="", max_length=2000)
 
+    @field_validator("start", "end")
+    @classmethod
+    def _in_calendar(cls, value: datetime) -> datetime:
+        model.check_calendar(value)
+        return value
+
 
 class OverrideRead(BaseModel):
     id: int
@@ -123,7 +137,7 @@ def schedule_read(
         description=definition.description,
         source=definition.source,
         layers=[
-            LayerRead(**layer.model_dump(), position=index)
+            LayerRead.model_validate({**layer.model_dump(), "position": index}, context=STORED)
             for index, layer in enumerate(definition.layers, start=1)
         ],
         on_call_now=on_call_now,

@@ -7,22 +7,39 @@ database. Names are unique across both, and overrides (stored in the database) a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import InvalidInputError, NotFoundError
 from opsroom.logging import get_logger
 from opsroom.oncall import model, rotation
-from opsroom.oncall.settings import LayerConfig, members_of
+from opsroom.oncall.settings import LayerConfig, members_of, stored_layer
 from opsroom.oncall.tables import OverrideRow, ScheduleRow
 
 MAX_WINDOW = timedelta(days=400)
 NEXT_WITHIN = timedelta(days=30)
 log = get_logger(__name__)
 Source = Literal["config", "api"]
+T = TypeVar("T")
+
+
+def computed(name: str, work: Callable[[], T]) -> T:
+    """Run a rotation computation; a schedule stored before the calendar bounds existed
+    (a start in year 9999) is a clear error naming it instead of an OverflowError."""
+    try:
+        return work()
+    except OverflowError as exc:
+        raise InvalidInputError(
+            f"schedule {name!r} has times beyond the calendar: change or delete its layers "
+            f"(times must be in the years {model.EARLIEST_YEAR} to {model.LATEST_YEAR})",
+            details={"schedule": name},
+        ) from exc
+    except ValueError as exc:  # a stored time zone refused since (`localtime`)
+        raise InvalidInputError(f"schedule {name!r}: {exc}", details={"schedule": name}) from exc
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,7 @@ class Definition:
 
 
 def _from_row(row: ScheduleRow) -> Definition:
-    layers = tuple(LayerConfig.model_validate(layer) for layer in row.layers)
+    layers = tuple(stored_layer(layer) for layer in row.layers)
     return Definition(row.name, row.time_zone, row.description, layers, "api")
 
 
@@ -102,15 +119,24 @@ def on_call_users(uow: UnitOfWork, ctx: Context, *, schedule: str, at: datetime)
     for escalation steps that target a schedule.
     """
     definition = get_definition(uow, ctx, name=schedule)
-    user = rotation.on_call_at(load_schedule(uow, definition, at, at), at)
+    try:
+        user = computed(schedule, lambda: on_call_at(uow, definition, at))
+    except InvalidInputError as exc:
+        log.warning("oncall.schedule_broken", schedule=schedule, error=exc.message)
+        return []
     return [user] if user is not None else []
+
+
+def on_call_at(uow: UnitOfWork, definition: Definition, at: datetime) -> str | None:
+    """Who is on call at `at` in `definition` (OverflowError: see `computed`)."""
+    return rotation.on_call_at(load_schedule(uow, definition, at, at), at)
 
 
 def current_shift(
     uow: UnitOfWork, ctx: Context, *, schedule: str, at: datetime
 ) -> model.Shift | None:
     definition = get_definition(uow, ctx, name=schedule)
-    return rotation.shift_at(load_schedule(uow, definition, at, at), at)
+    return computed(schedule, lambda: rotation.shift_at(load_schedule(uow, definition, at, at), at))
 
 
 def next_shift(
@@ -128,6 +154,15 @@ def _check_window(start: datetime, end: datetime) -> None:
         raise InvalidInputError("end must be after start")
     if end - start > MAX_WINDOW:
         raise InvalidInputError(f"a window can be at most {MAX_WINDOW.days} days long")
+    _check_calendar(start, end)
+
+
+def _check_calendar(*moments: datetime) -> None:
+    try:
+        for moment in moments:
+            model.check_calendar(moment)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from exc
 
 
 def schedule_shifts(
@@ -136,7 +171,10 @@ def schedule_shifts(
     """Final shifts overlapping [start, end), each whole (a shift may start before `start`)."""
     _check_window(start, end)
     definition = get_definition(uow, ctx, name=schedule)
-    return rotation.final_shifts(load_schedule(uow, definition, start, end), start, end)
+    return computed(
+        schedule,
+        lambda: rotation.final_shifts(load_schedule(uow, definition, start, end), start, end),
+    )
 
 
 def schedule_gaps(
@@ -154,14 +192,15 @@ def person_shifts(
     _check_window(start, end)
     found: list[tuple[str, model.Shift]] = []
     for definition in list_definitions(uow, ctx):
-        schedule = load_schedule(uow, definition, start, end)
-        if user not in definition.members() and all(o.user != user for o in schedule.overrides):
+        try:
+            schedule = load_schedule(uow, definition, start, end)
+            if user not in definition.members() and all(o.user != user for o in schedule.overrides):
+                continue
+            shifts = rotation.final_shifts(schedule, start, end)
+        except (OverflowError, ValueError):
+            log.warning("oncall.schedule_broken", schedule=definition.name)
             continue
-        found.extend(
-            (definition.name, shift)
-            for shift in rotation.final_shifts(schedule, start, end)
-            if shift.user == user
-        )
+        found.extend((definition.name, shift) for shift in shifts if shift.user == user)
     return sorted(found, key=lambda item: (item[1].start, item[0]))
 
 
@@ -187,6 +226,7 @@ def create_override(
     get_definition(uow, ctx, name=schedule)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInputError("start and end need an offset or Z, e.g. 2026-11-02T18:00Z")
+    _check_calendar(start, end)
     if end <= start:
         raise InvalidInputError("an override must end after it starts")
     if end - start > rotation.MAX_OVERRIDE:
@@ -251,7 +291,15 @@ def describe_all(uow: UnitOfWork, ctx: Context, *, schedule: str | None, at: dat
     names = [schedule] if schedule else [d.name for d in list_definitions(uow, ctx)]
     if not names:
         return ["no schedules yet: add one under `schedules:` in opsroom.yaml (see README)"]
-    return [describe_on_call(uow, ctx, schedule=name, at=at) for name in names]
+    lines = []
+    for name in names:
+        try:
+            lines.append(describe_on_call(uow, ctx, schedule=name, at=at))
+        except InvalidInputError as exc:
+            if schedule:
+                raise
+            lines.append(f"{name}: {exc.message}")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -263,19 +311,28 @@ class ScheduleCheck:
     time_zone: str
     unknown_members: list[str]
     gaps: list[tuple[datetime, datetime]]
+    problem: str | None = None
 
 
 def check_schedules(
     uow: UnitOfWork, ctx: Context, *, start: datetime, end: datetime
 ) -> list[ScheduleCheck]:
     """Every schedule's members that are not opsroom users and its gaps in [start, end)."""
-    return [
-        ScheduleCheck(
-            name=definition.name,
-            source=definition.source,
-            time_zone=definition.time_zone,
-            unknown_members=unknown_members(uow, ctx, definition.members()),
-            gaps=schedule_gaps(uow, ctx, schedule=definition.name, start=start, end=end),
+    checks = []
+    for definition in list_definitions(uow, ctx):
+        gaps, problem = [], None
+        try:
+            gaps = schedule_gaps(uow, ctx, schedule=definition.name, start=start, end=end)
+        except InvalidInputError as exc:
+            problem = exc.message
+        checks.append(
+            ScheduleCheck(
+                name=definition.name,
+                source=definition.source,
+                time_zone=definition.time_zone,
+                unknown_members=unknown_members(uow, ctx, definition.members()),
+                gaps=gaps,
+                problem=problem,
+            )
         )
-        for definition in list_definitions(uow, ctx)
-    ]
+    return checks

@@ -6,8 +6,8 @@ layer is stored in the database as the JSON of its `LayerConfig`, so there is on
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -24,6 +25,9 @@ from opsroom.oncall import model
 
 SCHEDULE_NAME = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 MEMBER_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+# Validation context for layers read back from the database: a row stored before the calendar
+# bounds existed still loads (so it can be listed, fixed or deleted).
+STORED: dict[str, Any] = {"stored": True}
 
 
 def _clock(value: object) -> object:
@@ -36,6 +40,15 @@ def _clock(value: object) -> object:
 ClockText = Annotated[str, BeforeValidator(_clock)]
 ScheduleName = Annotated[str, StringConstraints(pattern=SCHEDULE_NAME)]
 MemberName = Annotated[str, StringConstraints(pattern=MEMBER_NAME)]
+
+
+# Bounds that keep one schedule's computation (and the transaction around it) short.
+MAX_MEMBERS, MAX_RESTRICTIONS = 1000, 50
+
+
+def _at_most(items: list[Any], limit: int, what: str, info: ValidationInfo) -> None:
+    if len(items) > limit and not (info.context or {}).get("stored"):
+        raise ValueError(f"a layer can have at most {limit} {what}")
 
 
 class _Model(BaseModel):
@@ -72,9 +85,34 @@ class LayerConfig(_Model):
 
     @field_validator("members")
     @classmethod
-    def _members(cls, value: list[str]) -> list[str]:
+    def _members(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if not value:
             raise ValueError("a layer needs at least one member")
+        _at_most(value, MAX_MEMBERS, "members", info)
+        return value
+
+    @field_validator("restrictions")
+    @classmethod
+    def _restrictions(
+        cls, value: list[RestrictionConfig], info: ValidationInfo
+    ) -> list[RestrictionConfig]:
+        _at_most(value, MAX_RESTRICTIONS, "restrictions", info)
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_calendar(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and not (info.context or {}).get("stored"):
+            model.check_calendar(value)
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start")
+        stored = (info.context or {}).get("stored")
+        if value is not None and isinstance(start, date) and value.date() < start and not stored:
+            raise ValueError(f"the layer ends ({value.isoformat()}) before it starts ({start})")
         return value
 
     @field_validator("shift")
@@ -131,6 +169,11 @@ class ScheduleConfig(_Model):
         if not value:
             raise ValueError("a schedule needs at least one layer")
         return value
+
+
+def stored_layer(data: object) -> LayerConfig:
+    """A layer as the database keeps it (see STORED)."""
+    return LayerConfig.model_validate(data, context=STORED)
 
 
 def members_of(layers: list[LayerConfig]) -> list[str]:

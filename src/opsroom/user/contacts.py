@@ -85,6 +85,14 @@ def set_rules(uow: UnitOfWork, ctx: Context, *, user: str, rules: list[Rule]) ->
             )
         if rule.after < timedelta(0):
             raise InvalidInputError("a rule's delay cannot be negative")
+    kinds = {contact.kind for contact in contacts_of(uow, ctx, user)}
+    if rules and not any(rule.kind in kinds for rule in rules):
+        have = ", ".join(sorted(kinds)) or "none"
+        raise InvalidInputError(
+            f"{user} has no contact method of the kinds these rules use, so no page would "
+            f"reach them (their contact methods: {have}); add one first",
+            details={"contact_kinds": sorted(kinds)},
+        )
     unique = {(r.kind, int(r.after.total_seconds())) for r in rules}
     uow.users.replace_notification_rules(
         row.id,

@@ -11,6 +11,7 @@ from opsroom.bootstrap import Container
 from opsroom.errors import NotFoundError
 from opsroom.schemas import Items
 from opsroom.user import contacts
+from opsroom.user.permissions import require_self_or_admin
 from opsroom.user.schemas import ContactCreate, ContactRead, RuleRead, RulesUpdate, TeamRead
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
@@ -36,6 +37,9 @@ async def list_contacts(name: str, container: ContainerDep, user: UserDep) -> It
 async def add_contact(
     name: str, body: ContactCreate, container: ContainerDep, user: UserDep
 ) -> ContactRead:
+    """Add a way to reach `name` (only `name` or an admin may)."""
+    require_self_or_admin(user, name, "contact methods")
+
     def add() -> ContactRead:
         with container.uow() as uow:
             row = contacts.add_contact(
@@ -51,6 +55,8 @@ async def add_contact(
 async def remove_contact(
     name: str, contact_id: RowId, container: ContainerDep, user: UserDep
 ) -> None:
+    require_self_or_admin(user, name, "contact methods")
+
     def remove() -> None:
         with container.uow() as uow:
             contacts.remove_contact(uow, container.ctx, user=name, contact_id=contact_id)
@@ -80,6 +86,9 @@ async def list_rules(name: str, container: ContainerDep, user: UserDep) -> Items
 async def set_rules(
     name: str, body: RulesUpdate, container: ContainerDep, user: UserDep
 ) -> Items[RuleRead]:
+    """Replace `name`'s notification rules (only `name` or an admin may)."""
+    require_self_or_admin(user, name, "notification rules")
+
     def update() -> None:
         with container.uow() as uow:
             rules = [contacts.Rule(item.kind, item.after) for item in body.rules]
