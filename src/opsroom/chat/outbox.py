@@ -4,8 +4,9 @@
 platform it enqueues one job per call, run by `ChatDelivery` in three phases so that no
 database transaction is open during the platform call. A rate limit reschedules the job at
 `Retry-After` without counting a failure, a 5xx or timeout fails the attempt (the worker
-retries with backoff), an archived room is never posted to and the event goes on the
-incident's timeline as a warning (see delivery.py).
+retries with backoff), a permanent refusal (a 4xx other than 429, Slack's `user_not_found`)
+fails the job at once with a warning on the timeline, an archived room is never posted to
+and the event goes on the incident's timeline as a warning (see delivery.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from opsroom.chat.message import Message, ReplyTarget, to_dict
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import RetryLaterError
-from opsroom.jobs.phased import Reschedule
+from opsroom.jobs.phased import GiveUp, Reschedule
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -78,7 +79,8 @@ def _run_local(
         plan = delivery.prepare(uow, ctx, adapter, op, args)
         if plan is None:
             return
-        if delivery.finish(uow, ctx, adapter, plan, delivery.call(adapter, plan)) is None:
+        again = delivery.finish(uow, ctx, adapter, plan, delivery.call(adapter, plan))
+        if not isinstance(again, Reschedule):
             return
 
 
@@ -112,7 +114,7 @@ class ChatDelivery:
         ctx: Context,
         prepared: tuple[str, delivery.Plan],
         result: tuple[str, Any],
-    ) -> Reschedule | None:
+    ) -> Reschedule | GiveUp | None:
         platform, plan = prepared
         return delivery.finish(uow, ctx, ctx.chat.get(platform).adapter(uow), plan, result)
 

@@ -46,9 +46,11 @@ def open_rooms(
         rows.append(row)
         outbox.submit(uow, ctx, platform.name, "create_room", room=row.id, topic=topic)
         outbox.submit(uow, ctx, platform.name, "topic", room=row.id, topic=topic)
-        users = [*platform.invite, *(invite or {}).get(platform.name, [])]
-        if users:
-            outbox.submit(uow, ctx, platform.name, "invite", room=row.id, users=users)
+        users = (invite or {}).get(platform.name, [])
+        if users or platform.invite:  # the configured people are read when the call is made
+            outbox.submit(
+                uow, ctx, platform.name, "invite", room=row.id, users=users, configured=True
+            )
         outbox.post(uow, ctx, platform.name, summary, room=row.id, summary=True)
     return rows
 

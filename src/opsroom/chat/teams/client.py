@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
-from opsroom.chat.errors import ChatPlatformError
+from opsroom.chat.errors import ChatPermanentError
 from opsroom.chat.message import Message, ReplyTarget
 from opsroom.chat.teams import render
 from opsroom.chat.teams.http import BOT_SCOPE, GRAPH_SCOPE, TokenSource, call
@@ -66,7 +66,7 @@ class TeamsChatAdapter:
 
     def _connector(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         if not self.settings.bot:
-            raise ChatPlatformError("Teams is set up as an outgoing webhook only", reason="no_bot")
+            raise ChatPermanentError("Teams is set up as an outgoing webhook only", reason="no_bot")
         url = self.settings.service_url.rstrip("/") + path
         token = self.bot_tokens.token(BOT_SCOPE)
         return call(self.http, method, url, what=what, token=token, **kwargs)
@@ -133,7 +133,7 @@ class TeamsChatAdapter:
         self._graph("POST", path, "channel archive", json={})
 
     def open_direct(self, user_id: str) -> str:
-        raise ChatPlatformError("Teams direct messages are not supported", reason="no_dm")
+        raise ChatPermanentError("Teams direct messages are not supported", reason="no_dm")
 
     def reply(self, target: ReplyTarget, message: Message) -> None:
         """A reply in the conversation of an activity opsroom received."""
