@@ -40,6 +40,7 @@ log = get_logger(__name__)
 PLATFORM = "slack"
 ENDPOINTS = ("commands", "events", "interactivity")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_MARKUP = re.compile(r"<([^<>\s][^<>]*)>")
 # Message subtypes that are still a person talking (everything else: joins, bots, edits).
 _SPOKEN = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 
@@ -88,7 +89,10 @@ def command_event(form: dict[str, str]) -> CommandInvoked:
     for name in ("user_id", "channel_id"):
         if not form.get(name):
             raise InvalidInputError(f"slash command without {name}")
-    text = form.get("text", "").strip()
+    # Slack escapes &, < and > in command text as in messages, and sends its own markup
+    # (<#C1|name>, <url|label>, <!here>) unescaped: read both as the person typed them.
+    raw = form.get("text", "").strip()
+    text = as_typed(raw)
     reply = ReplyTarget(
         PLATFORM, {"response_url": form.get("response_url", ""), "channel": form["channel_id"]}
     )
@@ -96,7 +100,7 @@ def command_event(form: dict[str, str]) -> CommandInvoked:
         person=Person(PLATFORM, form["user_id"], form.get("user_name", "")),
         room_id=form["channel_id"],
         text=f"/inc {text}".strip(),
-        mentions=mentions(text),
+        mentions=mentions(raw),
         reply=reply,
         trigger=form.get("trigger_id", ""),
     )
@@ -115,7 +119,7 @@ def parse_events(body: dict[str, Any]) -> InboundParse:
     posted = MessagePosted(
         person=Person(PLATFORM, str(event["user"])),
         room_id=str(event.get("channel", "")),
-        text=_unescape(str(event.get("text", ""))),
+        text=as_typed(str(event.get("text", ""))),
         message_id=str(event.get("ts", "")),
         mentions=mentions(str(event.get("text", ""))),
     )
@@ -210,7 +214,31 @@ def mentions(text: str) -> tuple[Mention, ...]:
     )
 
 
+def as_typed(text: str) -> str:
+    """Slack's text as the person typed it: its markup as plain words (user mentions stay,
+    to become opsroom names), then the three entities Slack escapes decoded."""
+    return _unescape(_MARKUP.sub(_plain_markup, text))
+
+
+def _plain_markup(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return match.group(0)  # a person: mapped to their opsroom name later
+    if target.startswith("#"):
+        return f"#{label or target[1:]}"
+    if target.startswith("!"):
+        special = target[1:].split("^", 1)[0]
+        if special in ("here", "channel", "everyone"):
+            return f"@{special}"
+        return label or f"@{special}"  # a user group (subteam), a date's fallback text
+    if not label or label == target.removeprefix("mailto:"):
+        return target.removeprefix("mailto:")
+    return f"{label} ({target})"
+
+
 def _unescape(text: str) -> str:
+    """Only the three entities Slack documents (api.slack.com/reference/surfaces/formatting)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
