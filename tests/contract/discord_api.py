@@ -95,6 +95,8 @@ class Guild:
     originals: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> message
     commands: list[dict[str, Any]] = field(default_factory=list)
     dms: dict[str, str] = field(default_factory=dict)
+    # Create Message's `nonce` with `enforce_nonce: true`: the message it made, per channel.
+    nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def add_channel(self, channel_id: str, name: str, **extra: Any) -> Channel:
         channel = Channel(channel_id, name, **extra)
@@ -196,6 +198,18 @@ def create_message(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
     if channel.type == 11 and channel.archived:
         raise DiscordError(400, ARCHIVED, "Thread is archived")
     check_message(body)
+    nonce = body.get("nonce")
+    if nonce is not None and len(str(nonce)) > 25:
+        raise invalid("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    if nonce is not None and body.get("enforce_nonce"):
+        # "If another message was created by the same author with the same nonce, that
+        # message will be returned and no new message will be created" (a few minutes).
+        known = guild.nonces.get((channel.id, str(nonce)))
+        if known is not None:
+            return known
+        made = _new_message(channel, body)
+        guild.nonces[(channel.id, str(nonce))] = made
+        return made
     return _new_message(channel, body)
 
 

@@ -107,6 +107,15 @@ class MessageFinder(Protocol):
 
 
 @runtime_checkable
+class IdempotentPoster(Protocol):
+    """A platform that makes one message of repeated posts carrying the same key (Discord's
+    `nonce` with `enforce_nonce`): a post retried after a timeout is not shown twice."""
+
+    def post_once(self, room_id: str, message: Message, key: str) -> PostedMessage:
+        """Post `message`, or return the message an earlier post with `key` made."""
+
+
+@runtime_checkable
 class RoomLabeler(Protocol):
     """A platform whose rooms people find by something other than `#<name>` (a Matrix alias)."""
 

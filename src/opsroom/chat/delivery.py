@@ -15,6 +15,7 @@ from typing import Any
 
 from opsroom.chat.base import (
     ChatAdapter,
+    IdempotentPoster,
     MessageFinder,
     PostedMessage,
     RoomFinder,
@@ -292,6 +293,8 @@ def _post(adapter: ChatAdapter, plan: Plan) -> PostedMessage:
         if found is not None:
             log.info("chat.summary_adopted", platform=adapter.platform, room=target)
             return PostedMessage(room_id=target, id=found)
+    if plan.args.get("once") and isinstance(adapter, IdempotentPoster):
+        return adapter.post_once(target, plan.message, str(plan.args["once"]))
     return adapter.post(target, plan.message)
 
 

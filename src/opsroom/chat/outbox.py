@@ -11,6 +11,7 @@ and the event goes on the incident's timeline as a warning (see delivery.py).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from opsroom.chat import delivery
@@ -34,6 +35,10 @@ def submit(uow: UnitOfWork, ctx: Context, platform: str, op: str, **args: Any) -
     if chosen.local:
         _run_local(uow, ctx, chosen.adapter(uow), op, args)
         return
+    if op == "post":
+        # Unique per job and the same on its retries: where the platform takes an
+        # idempotency key (Discord's nonce), a post retried after a timeout is made once.
+        args = {"once": uuid.uuid4().hex[:25], **args}
     uow.jobs.enqueue(
         DELIVER,
         {"platform": platform, "op": op, **args},

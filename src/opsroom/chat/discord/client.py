@@ -147,6 +147,13 @@ class DiscordChatAdapter:
         )
         return PostedMessage(room_id=str(posted.get("channel_id", room_id)), id=str(posted["id"]))
 
+    def post_once(self, room_id: str, message: Message, key: str) -> PostedMessage:
+        """Create Message with `nonce` and `enforce_nonce`: Discord returns the message an
+        earlier call with this nonce made (within a few minutes) instead of a second one."""
+        body = {**render.payload(message), "nonce": key[:25], "enforce_nonce": True}
+        posted = self.rest.call("POST", f"/channels/{room_id}/messages", json=body)
+        return PostedMessage(room_id=str(posted.get("channel_id", room_id)), id=str(posted["id"]))
+
     def update(self, room_id: str, message_id: str, message: Message) -> None:
         self.rest.call(
             "PATCH", f"/channels/{room_id}/messages/{message_id}", json=render.payload(message)
