@@ -34,6 +34,8 @@ class Capabilities:
     read_only: bool = False
     message_update: bool = False
     deferred_replies: bool = False
+    # Archiving a room someone else archived still does something (Discord locks the thread).
+    archive_archived: bool = False
 
 
 @dataclass(frozen=True)

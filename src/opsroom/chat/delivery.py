@@ -82,7 +82,7 @@ def prepare(
     row = _room_ready(uow, ctx, args)
     if row is None:
         return None
-    if row.status == ARCHIVED:
+    if row.status == ARCHIVED and not (op == "archive" and adapter.capabilities.archive_archived):
         if op == "post":
             _warn(uow, ctx, row, _not_posted(row, args))
         return None

@@ -102,7 +102,12 @@ def archive_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> list[
     rows = [
         row
         for row in uow.chat.rooms_of_incident(incident.id)
-        if row.platform in ctx.chat and row.status != ARCHIVED
+        if row.platform in ctx.chat
+        and (
+            row.status != ARCHIVED
+            # archived by someone else before the resolution: Discord still locks it
+            or ctx.chat.get(row.platform).adapter(uow).capabilities.archive_archived
+        )
     ]
     for row in rows:
         outbox.submit(uow, ctx, row.platform, "archive", room=row.id)
