@@ -18,6 +18,7 @@ from opsroom.incident.model import (
 )
 from opsroom.incident.tables import IncidentRow, TimelineEntryRow
 from opsroom.logging import get_logger
+from opsroom.text import neutral
 
 log = get_logger(__name__)
 DECLARED = "incident.declared"
@@ -71,6 +72,7 @@ def declare_incident(
     `service` (else the first linked group's) is what a policy pages for (see escalation).
     """
     now = ctx.clock.now()
+    title = neutral(title, one_line=True)  # from chat, an alert, the API or the CLI
     uow.incidents.lock_numbers()
     groups = _claim_groups(uow, group_ids or [])
     number = uow.incidents.next_number()
