@@ -260,3 +260,14 @@ def test_command_text_is_read_as_typed_entities_and_slack_markup_decoded(
         notes = [e.text for e in uow.incidents.timeline(1) if e.kind == "note"]
         assert notes == ["p99 > 2s since 08:00 & rising"]
         assert uow.incidents.roles(incident.id).get("commander") == "bob"
+
+
+def test_a_replayed_slash_command_runs_once_by_its_trigger_id(slack_driver: SlackDriver) -> None:
+    room = declare(slack_driver)
+    for _ in range(3):
+        response = slack_driver.slash(room, "note replayed-note", "alice", trigger="13345.98.ab")
+        assert response.status_code == 200, response.text
+    slack_driver.slash(room, "note replayed-note", "alice", trigger="13345.99.cd")  # a new one
+    with slack_driver.container.uow() as uow:
+        notes = [e.text for e in uow.incidents.timeline(1) if e.kind == "note"]
+    assert notes == ["replayed-note", "replayed-note"]

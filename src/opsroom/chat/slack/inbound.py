@@ -66,7 +66,7 @@ class SlackInbound:
             form = _form(request.body)
             if form.get("ssl_check") == "1":  # Slack checking the certificate of the URL
                 return InboundParse(reply=InboundReply(200))
-            return InboundParse(events=(command_event(form),))
+            return command_parse(form)
         if request.endpoint == "events":
             return parse_events(_json(request.body))
         payload = _form(request.body).get("payload")
@@ -82,6 +82,15 @@ class SlackInbound:
             self._adapter.open_form(trigger, form)
         except Exception as exc:  # noqa: BLE001 - the click is answered already; log and move on
             log.warning("slack.views_open_failed", error=type(exc).__name__)
+
+
+def command_parse(form: dict[str, str]) -> InboundParse:
+    """A slash command, run once: Slack gives every invocation its own `trigger_id`, so a
+    signed request replayed within the 5-minute window (or an envelope redelivered in
+    Socket Mode) does nothing the second time."""
+    event = command_event(form)
+    trigger = form.get("trigger_id", "")
+    return InboundParse(events=(event,), event_id=f"command:{trigger}"[:255] if trigger else None)
 
 
 def command_event(form: dict[str, str]) -> CommandInvoked:
