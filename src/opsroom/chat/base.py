@@ -118,6 +118,15 @@ class IdempotentPoster(Protocol):
 
 
 @runtime_checkable
+class TopicArchiver(Protocol):
+    """A platform whose archived room shows a last status line (a Teams thread's root post,
+    which cannot be locked): archiving is given the incident's final topic."""
+
+    def archive_with_topic(self, room_id: str, topic: str) -> None:
+        """Archive the room, its status line saying `topic`."""
+
+
+@runtime_checkable
 class RoomLabeler(Protocol):
     """A platform whose rooms people find by something other than `#<name>` (a Matrix alias)."""
 

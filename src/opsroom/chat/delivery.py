@@ -21,6 +21,7 @@ from opsroom.chat.base import (
     RoomFinder,
     RoomLabeler,
     RoomRef,
+    TopicArchiver,
 )
 from opsroom.chat.errors import (
     ChatNameTakenError,
@@ -327,7 +328,11 @@ def _invite(adapter: ChatAdapter, plan: Plan) -> None:
 
 def _archive(adapter: ChatAdapter, plan: Plan) -> None:
     with contextlib.suppress(ChatRoomArchivedError):  # archived by hand: what we wanted
-        adapter.archive_room(plan.target)
+        topic = str(plan.args.get("topic") or "")
+        if topic and isinstance(adapter, TopicArchiver):
+            adapter.archive_with_topic(plan.target, topic)
+        else:
+            adapter.archive_room(plan.target)
 
 
 def _reply(adapter: ChatAdapter, plan: Plan) -> None:

@@ -109,8 +109,9 @@ def archive_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> list[
             or ctx.chat.get(row.platform).adapter(uow).capabilities.archive_archived
         )
     ]
+    topic = render.incident_topic(incident)  # the last status line, where a room shows one
     for row in rows:
-        outbox.submit(uow, ctx, row.platform, "archive", room=row.id)
+        outbox.submit(uow, ctx, row.platform, "archive", room=row.id, topic=topic)
     return rows
 
 

@@ -124,10 +124,15 @@ class TeamsChatAdapter:
         """Standard channels and their threads are open to the whole team: nothing to do."""
 
     def archive_room(self, room_id: str) -> None:
+        self.archive_with_topic(room_id, "")
+
+    def archive_with_topic(self, room_id: str, topic: str) -> None:
+        """A thread cannot be locked: its root post says the incident is resolved, with the
+        incident's last status line so each one in the channel is told apart."""
         if self.threads:
             channel, _, root = room_id.partition(";messageid=")
             log.info("teams.thread_closed", channel=channel, root=root)
-            self._edit_root(room_id, RESOLVED + "This incident is resolved; the thread is closed.")
+            self._edit_root(room_id, RESOLVED + (topic or "This incident is resolved."))
             return
         path = f"/teams/{self.settings.team_id}/channels/{quote(room_id, safe='')}/archive"
         self._graph("POST", path, "channel archive", json={})
