@@ -98,7 +98,12 @@ def chat_register_commands(
             raise typer.Exit(2)
         adapter = built.ctx.chat.get(platform).adapter(None)  # type: ignore[arg-type]
         if not isinstance(adapter, DiscordChatAdapter):
-            err_console.print(f"[red]error:[/red] {platform} has no slash commands to register")
+            how = {
+                "slack": "Slack's /inc is registered by the app manifest (see the Slack README)",
+                "mattermost": "Mattermost's /inc is a slash command made in its System Console "
+                "(see the Mattermost README)",
+            }.get(platform, f"{platform} has no slash commands to register")
+            err_console.print(f"[red]error:[/red] {how}")
             raise typer.Exit(2)
         commands = adapter.register_commands()
     names = ", ".join("/" + str(command.get("name")) for command in commands)
