@@ -67,14 +67,17 @@ def post_to_rooms(
     uow: UnitOfWork,
     ctx: Context,
     incident: IncidentRow,
-    message: Message,
+    message: Message | Callable[[ChatPlatform], Message],
     *,
     skip: str | None = None,
 ) -> None:
-    """The message in the incident's room on every platform (but `skip`)."""
+    """The message in the incident's room on every platform (but `skip`); `message` may be
+    a function of the platform, for words that differ per platform."""
     for row in uow.chat.rooms_of_incident(incident.id):
         if row.platform in ctx.chat and row.platform != skip:
-            outbox.post(uow, ctx, row.platform, message, room=row.id)
+            platform = ctx.chat.get(row.platform)
+            shown = message(platform) if callable(message) else message
+            outbox.post(uow, ctx, row.platform, shown, room=row.id)
 
 
 def set_topic(uow: UnitOfWork, ctx: Context, incident: IncidentRow, topic: str) -> None:

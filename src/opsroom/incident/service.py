@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsroom.chat import render, rooms
+from opsroom.chat.hub import ChatPlatform
 from opsroom.chat.message import Message
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -242,8 +243,15 @@ def add_note(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor,
 def _close_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
     """Last words in every room, archive them all, and tell #incidents."""
     rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
-    closing = f"{render.incident_resolved(incident)}. This room is now archived and read-only."
-    rooms.post_to_rooms(uow, ctx, incident, Message(text=closing, level="good"))
+    resolved_text = render.incident_resolved(incident)
+
+    def closing(platform: ChatPlatform) -> Message:
+        # A Teams thread cannot be made read-only: it is not called so there.
+        read_only = platform.adapter(uow).capabilities.read_only
+        tail = "archived and read-only" if read_only else "closed"
+        return Message(text=f"{resolved_text}. This room is now {tail}.", level="good")
+
+    rooms.post_to_rooms(uow, ctx, incident, closing)
     rooms.archive_rooms(uow, ctx, incident)
     resolved = Message(text=render.incident_resolved(incident), level="good")
     rooms.announce(uow, ctx, "incidents", resolved)
