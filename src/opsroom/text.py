@@ -14,6 +14,22 @@ _BAD = re.compile("[\x00\ud800-\udfff]")
 _BAD_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
+# Terminal escapes (CSI `ESC [ ... m`, OSC `ESC ] ... BEL`, two-character ones), then the other
+# C0/C1 controls (NUL is screened apart, above) and the bidi embeddings, overrides and isolates
+# that can make text read differently from what it is (`RTL U+202E gnp.exe`).
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)")
+_CONTROLS = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_FOLDED = re.compile("[\t\n]")
+
+
+def neutral(value: str, *, one_line: bool = False) -> str:
+    """Text that shows as what it says in a terminal, a chat or a browser: escapes, control
+    characters and bidi overrides removed; newlines and tabs kept, or folded to spaces for a
+    one-line value such as a title."""
+    value = _CONTROLS.sub("", _ESCAPES.sub("", value))
+    return _FOLDED.sub(" ", value) if one_line else value
+
+
 def text_problem(value: str) -> str | None:
     """Why a string cannot be stored, or None."""
     found = _BAD.search(value)

@@ -86,6 +86,9 @@ class Channel:
             data["owner_id"] = self.owner_id
         else:
             data["topic"] = self.topic or None
+            data["permission_overwrites"] = [
+                {"id": key, **value} for key, value in self.overwrites.items()
+            ]
         return data
 
 
@@ -95,6 +98,8 @@ class Guild:
     originals: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> message
     commands: list[dict[str, Any]] = field(default_factory=list)
     dms: dict[str, str] = field(default_factory=dict)
+    # Create Message's `nonce` with `enforce_nonce: true`: the message it made, per channel.
+    nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def add_channel(self, channel_id: str, name: str, **extra: Any) -> Channel:
         channel = Channel(channel_id, name, **extra)
@@ -196,6 +201,18 @@ def create_message(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
     if channel.type == 11 and channel.archived:
         raise DiscordError(400, ARCHIVED, "Thread is archived")
     check_message(body)
+    nonce = body.get("nonce")
+    if nonce is not None and len(str(nonce)) > 25:
+        raise invalid("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    if nonce is not None and body.get("enforce_nonce"):
+        # "If another message was created by the same author with the same nonce, that
+        # message will be returned and no new message will be created" (a few minutes).
+        known = guild.nonces.get((channel.id, str(nonce)))
+        if known is not None:
+            return known
+        made = _new_message(channel, body)
+        guild.nonces[(channel.id, str(nonce))] = made
+        return made
     return _new_message(channel, body)
 
 
@@ -272,6 +289,9 @@ def modify_channel(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
     if channel.type == 11:
         if channel.locked and body.get("archived") is False:
             raise DiscordError(403, 50013, "Missing Permissions")
+        # "Requires the thread to have archived set to false or be set to false in the request."
+        if channel.archived and body.get("archived") is not False and set(body) - {"archived"}:
+            raise DiscordError(400, ARCHIVED, "Thread is archived")
         channel.archived = bool(body.get("archived", channel.archived))
         channel.locked = bool(body.get("locked", channel.locked))
     else:
@@ -280,6 +300,10 @@ def modify_channel(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
         channel.topic = str(body.get("topic", channel.topic) or "")
         channel.parent_id = body.get("parent_id", channel.parent_id)
     return channel.as_json()
+
+
+def get_channel(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
+    return guild.channel(ids[0]).as_json()
 
 
 def add_thread_member(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
@@ -355,6 +379,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("PATCH", "/channels/{id}"): modify_channel,
     ("PUT", "/channels/{id}/thread-members/{id}"): add_thread_member,
     ("PUT", "/channels/{id}/permissions/{id}"): edit_permissions,
+    ("GET", "/channels/{id}"): get_channel,
     ("POST", "/users/@me/channels"): create_dm,
     ("GET", "/users/@me"): current_user,
     ("PATCH", "/webhooks/{id}/{token}/messages/@original"): edit_original,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.contract import cli
 from tests.contract.discord_api import (
     ALERTS_ID,
     INCIDENTS_ID,
@@ -219,10 +220,10 @@ def _handler(server: DiscordContractServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_discord() -> Iterator[DiscordContractServer]:
+def running_discord(port: int = 0) -> Iterator[DiscordContractServer]:
     """The contract server on free loopback ports, with #alerts and #incidents."""
     state = DiscordContractServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     state.guild.add_channel(ALERTS_ID, "alerts")
@@ -236,3 +237,23 @@ def running_discord() -> Iterator[DiscordContractServer]:
         finally:
             httpd.shutdown()
             httpd.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in by hand: `python -m tests.contract.discord_server --port N`."""
+    port = cli.port_of(
+        "discord_server", "A local stand-in for Discord's REST API and Gateway", argv
+    )
+    with running_discord(port) as server:
+        cli.serve(
+            [
+                f"Discord REST API at {server.api} (chat.discord.api_url)",
+                f"Gateway at {server.gateway.url} (chat.discord.gateway_url)",
+                f"bot token: {BOT_TOKEN}",
+                f"channels: {ALERTS_ID} (#alerts), {INCIDENTS_ID} (#incidents)",
+            ]
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.contract import cli
 from tests.contract.mattermost_api import ROUTES, ApiError, Server
 
 BOT_TOKEN = "mattermost-bot-token-for-tests"
@@ -190,10 +191,10 @@ def _handler(server: MattermostContractServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_mattermost() -> Iterator[MattermostContractServer]:
+def running_mattermost(port: int = 0) -> Iterator[MattermostContractServer]:
     """The contract server on a free loopback port, with ~alerts and ~incidents."""
     state = MattermostContractServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     for name in ("alerts", "incidents"):
@@ -205,3 +206,14 @@ def running_mattermost() -> Iterator[MattermostContractServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in by hand: `python -m tests.contract.mattermost_server --port N`."""
+    port = cli.port_of("mattermost_server", "A local stand-in for Mattermost's REST API v4", argv)
+    with running_mattermost(port) as server:
+        cli.serve([f"Mattermost at {server.url} (chat.mattermost.url)", f"bot token: {BOT_TOKEN}"])
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.contract import cli
 from tests.contract.slack_methods import METHODS, SlackError, Workspace
 
 BOT_TOKEN = "xoxb-0000000000-test-token-not-real"
@@ -160,10 +161,10 @@ def _handler(server: SlackContractServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_slack() -> Iterator[SlackContractServer]:
+def running_slack(port: int = 0) -> Iterator[SlackContractServer]:
     """The contract server on a free loopback port, with #alerts and #incidents."""
     state = SlackContractServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     state.workspace.add_channel("C0ALERTS", "alerts")
@@ -175,3 +176,24 @@ def running_slack() -> Iterator[SlackContractServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in by hand: `python -m tests.contract.slack_server --port N`."""
+    port = cli.port_of(
+        "slack_server",
+        "A local stand-in for Slack's Web API (the contract the tests run against)",
+        argv,
+    )
+    with running_slack(port) as server:
+        cli.serve(
+            [
+                f"Slack Web API at {server.url}/api/ (chat.slack.api_url)",
+                f"bot token: {BOT_TOKEN}",
+                "channels: C0ALERTS (#alerts), C0INCIDENTS (#incidents)",
+            ]
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -26,6 +26,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.contract import cli
 from tests.contract.teams_api import (
     ALERTS,
     APP_ID,
@@ -270,10 +271,10 @@ def _handler(server: TeamsContractServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_teams() -> Iterator[TeamsContractServer]:
+def running_teams(port: int = 0) -> Iterator[TeamsContractServer]:
     """The contract server on a free loopback port, with #alerts and #incidents."""
     state = TeamsContractServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     state.team.add_channel(ALERTS, "Alerts")
@@ -285,3 +286,24 @@ def running_teams() -> Iterator[TeamsContractServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in by hand: `python -m tests.contract.teams_server --port N`."""
+    port = cli.port_of(
+        "teams_server",
+        "A local stand-in for the Bot Framework Connector, its login and Microsoft Graph",
+        argv,
+    )
+    with running_teams(port) as server:
+        cli.serve(
+            [
+                f"Teams stand-in at {server.url}: point chat.teams service_url, login_url,",
+                "graph_url and openid_metadata_url at it (see the Teams README)",
+                f"channels: {ALERTS} (Alerts), {INCIDENTS} (Incidents)",
+            ]
+        )
+
+
+if __name__ == "__main__":
+    main()

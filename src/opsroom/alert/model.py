@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from opsroom.text import neutral
+
 
 class AlertStatus(StrEnum):
     FIRING = "firing"
@@ -81,6 +83,11 @@ class NormalizedAlert:
     # False when the source gave no severity (a resolution such as Site24x7's UP): `severity`
     # is only a placeholder, and ingest keeps the stored alert's severity.
     severity_known: bool = True
+
+    def __post_init__(self) -> None:
+        # Alert text reaches terminals and chat: no escapes, controls or bidi overrides.
+        object.__setattr__(self, "title", neutral(self.title, one_line=True))
+        object.__setattr__(self, "description", neutral(self.description))
 
     def content_hash(self) -> str:
         """Hash of everything but timestamps of delivery: equal hashes mean an exact repeat."""

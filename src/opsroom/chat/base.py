@@ -34,6 +34,8 @@ class Capabilities:
     read_only: bool = False
     message_update: bool = False
     deferred_replies: bool = False
+    # Archiving a room someone else archived still does something (Discord locks the thread).
+    archive_archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,24 @@ class MessageFinder(Protocol):
 
     def find_message(self, room_id: str, message: Message) -> str | None:
         """The id of a message of the bot's in the room showing `message`, else None."""
+
+
+@runtime_checkable
+class IdempotentPoster(Protocol):
+    """A platform that makes one message of repeated posts carrying the same key (Discord's
+    `nonce` with `enforce_nonce`): a post retried after a timeout is not shown twice."""
+
+    def post_once(self, room_id: str, message: Message, key: str) -> PostedMessage:
+        """Post `message`, or return the message an earlier post with `key` made."""
+
+
+@runtime_checkable
+class TopicArchiver(Protocol):
+    """A platform whose archived room shows a last status line (a Teams thread's root post,
+    which cannot be locked): archiving is given the incident's final topic."""
+
+    def archive_with_topic(self, room_id: str, topic: str) -> None:
+        """Archive the room, its status line saying `topic`."""
 
 
 @runtime_checkable

@@ -1,8 +1,10 @@
 """The chat outbox's operations, each in three phases (see jobs/phased.py): `prepare` reads
 and checks the room in a transaction, `call` is the one platform call with no transaction
 open, `finish` records what happened. A platform's answer that is an outcome rather than a
-failure (`name_taken`, `is_archived`, `channel_not_found`) is returned, not raised, so
-`finish` can record it."""
+failure (`name_taken`, `is_archived`, `channel_not_found`, a permanent refusal) is
+returned, not raised, so `finish` can record it. A permanent refusal (a bad user id, no
+access, a dead interaction token) gives the job up at once, with a warning on the incident's
+timeline naming the call and the error, so the room's later calls are not held behind it."""
 
 from __future__ import annotations
 
@@ -13,13 +15,20 @@ from typing import Any
 
 from opsroom.chat.base import (
     ChatAdapter,
+    IdempotentPoster,
     MessageFinder,
     PostedMessage,
     RoomFinder,
     RoomLabeler,
     RoomRef,
+    TopicArchiver,
 )
-from opsroom.chat.errors import ChatNameTakenError, ChatRoomArchivedError, ChatRoomNotFoundError
+from opsroom.chat.errors import (
+    ChatNameTakenError,
+    ChatPermanentError,
+    ChatRoomArchivedError,
+    ChatRoomNotFoundError,
+)
 from opsroom.chat.limits import fit
 from opsroom.chat.message import Message, ReplyTarget, from_dict
 from opsroom.chat.tables import (
@@ -35,7 +44,7 @@ from opsroom.db.uow import UnitOfWork
 from opsroom.errors import RetryLaterError
 from opsroom.incident.model import room_name
 from opsroom.incident.tables import TimelineEntryRow
-from opsroom.jobs.phased import Reschedule
+from opsroom.jobs.phased import GiveUp, Reschedule
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -44,6 +53,7 @@ ROOM_WAIT = timedelta(hours=1)
 WAIT_SECONDS = 2.0
 NAME_ATTEMPTS = 20
 OK, TAKEN, ARCHIVED_THERE, GONE = "ok", "name_taken", "is_archived", "not_found"
+REFUSED = "refused"
 NO_ROOM = "(none: the room could not be created)"
 
 
@@ -73,12 +83,16 @@ def prepare(
     row = _room_ready(uow, ctx, args)
     if row is None:
         return None
-    if row.status == ARCHIVED:
+    if row.status == ARCHIVED and not (op == "archive" and adapter.capabilities.archive_archived):
         if op == "post":
             _warn(uow, ctx, row, _not_posted(row, args))
         return None
     message = _fitted(adapter, args) if op in ("post", "update") else None
     plan = Plan(op, args, room_pk=row.id, target=str(row.room_id), message=message)
+    if op == "invite" and args.get("configured"):
+        # The configured list as it is now: a bad id fixed in opsroom.yaml is not tried again.
+        configured = ctx.chat.get(adapter.platform).invite
+        plan.extra["users"] = [*configured, *(str(user) for user in args.get("users", []))]
     if args.get("summary"):
         return _prepare_summary(row, plan)
     return plan
@@ -109,15 +123,19 @@ def call(adapter: ChatAdapter, plan: Plan) -> tuple[str, Any]:
         return ARCHIVED_THERE, None
     except ChatRoomNotFoundError:
         return GONE, None
+    except ChatPermanentError as exc:
+        return REFUSED, exc.message
 
 
 def finish(
     uow: UnitOfWork, ctx: Context, adapter: ChatAdapter, plan: Plan, result: tuple[str, Any]
-) -> Reschedule | None:
+) -> Reschedule | GiveUp | None:
     kind, value = result
     row = uow.chat.room(plan.room_pk, for_update=True) if plan.room_pk is not None else None
     if plan.op == "create_room" and row is not None:
         return _finish_create(uow, ctx, adapter, row, kind, value)
+    if kind == REFUSED:
+        return _refused(uow, ctx, adapter, plan, row, str(value))
     if row is None:
         if kind != OK:
             log.warning(
@@ -139,6 +157,28 @@ def finish(
     return None
 
 
+def _refused(
+    uow: UnitOfWork,
+    ctx: Context,
+    adapter: ChatAdapter,
+    plan: Plan,
+    row: ChatRoomRow | None,
+    error: str,
+) -> GiveUp:
+    """Given up at once: retrying a refusal cannot help, and the room's next calls wait."""
+    if row is not None:
+        _warn(uow, ctx, row, f"{adapter.platform} {plan.op} in #{row.name} failed: {error}")
+    else:
+        log.warning(
+            "chat.call_refused",
+            platform=adapter.platform,
+            op=plan.op,
+            target=plan.target,
+            error=error[:300],
+        )
+    return GiveUp(f"refused by {adapter.platform}: {error}")
+
+
 def _prepare_create(uow: UnitOfWork, args: dict[str, Any]) -> Plan | None:
     row = uow.chat.room(int(args["room"]))
     if row is None or row.status != PENDING:
@@ -156,7 +196,7 @@ def _prepare_create(uow: UnitOfWork, args: dict[str, Any]) -> Plan | None:
 
 def _finish_create(
     uow: UnitOfWork, ctx: Context, adapter: ChatAdapter, row: ChatRoomRow, kind: str, value: Any
-) -> Reschedule | None:
+) -> Reschedule | GiveUp | None:
     if kind == OK and isinstance(value, RoomRef):
         row.room_id, row.name, row.status = value.id, value.name, CREATED
         log.info("chat.room_created", platform=row.platform, room=row.name)
@@ -176,8 +216,9 @@ def _finish_create(
         row.name = name
         return Reschedule(0, f"{row.platform} name taken, trying #{name}", count_attempt=False)
     row.status = FAILED
-    _warn(uow, ctx, row, f"Could not create a room on {row.platform}: {kind}")
-    return None
+    why = str(value) if kind == REFUSED else kind
+    _warn(uow, ctx, row, f"Could not create a room on {row.platform}: {why}")
+    return GiveUp(why) if kind == REFUSED else None
 
 
 def _attempt_of(current: str, number: int, title: str, adapter: ChatAdapter) -> int:
@@ -253,6 +294,8 @@ def _post(adapter: ChatAdapter, plan: Plan) -> PostedMessage:
         if found is not None:
             log.info("chat.summary_adopted", platform=adapter.platform, room=target)
             return PostedMessage(room_id=target, id=found)
+    if plan.args.get("once") and isinstance(adapter, IdempotentPoster):
+        return adapter.post_once(target, plan.message, str(plan.args["once"]))
     return adapter.post(target, plan.message)
 
 
@@ -268,14 +311,28 @@ def _topic(adapter: ChatAdapter, plan: Plan) -> None:
 
 
 def _invite(adapter: ChatAdapter, plan: Plan) -> None:
-    users = [str(user) for user in plan.args.get("users", [])]
-    if users and adapter.capabilities.invites:
-        adapter.invite(plan.target, users)
+    """One person at a time, so one bad id does not keep the others out; the refused ones
+    are named once everyone else is in."""
+    users = [str(user) for user in plan.extra.get("users", plan.args.get("users", []))]
+    if not users or not adapter.capabilities.invites:
+        return
+    refused = []
+    for user in dict.fromkeys(users):
+        try:
+            adapter.invite(plan.target, [user])
+        except ChatPermanentError as exc:
+            refused.append(f"{user} ({exc.reason or exc.message})")
+    if refused:
+        raise ChatPermanentError(f"could not invite {', '.join(refused)}", reason="invite")
 
 
 def _archive(adapter: ChatAdapter, plan: Plan) -> None:
     with contextlib.suppress(ChatRoomArchivedError):  # archived by hand: what we wanted
-        adapter.archive_room(plan.target)
+        topic = str(plan.args.get("topic") or "")
+        if topic and isinstance(adapter, TopicArchiver):
+            adapter.archive_with_topic(plan.target, topic)
+        else:
+            adapter.archive_room(plan.target)
 
 
 def _reply(adapter: ChatAdapter, plan: Plan) -> None:

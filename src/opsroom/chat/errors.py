@@ -26,6 +26,13 @@ class ChatRateLimitedError(ChatPlatformError):
         self.retry_after = retry_after
 
 
+class ChatPermanentError(ChatPlatformError):
+    """The platform refused the call for good (a bad user id, no access, a dead token, a
+    4xx other than 429): retrying cannot help, so the call is given up at once."""
+
+    code = "chat_refused"
+
+
 class ChatUnavailableError(ChatPlatformError):
     """The platform failed (5xx, timeout, connection): retried with backoff."""
 

@@ -7,7 +7,9 @@ Mode, so both behave the same."""
 from __future__ import annotations
 
 from opsroom.chat import outbox
+from opsroom.chat.base import ChatAdapter
 from opsroom.chat.inbound import Answer, ChatInbound, FormOpener, InboundOutcome, InboundParse
+from opsroom.chat.limits import fit
 from opsroom.chat.message import ReplyTarget
 from opsroom.chat.service import handle_inbound
 from opsroom.context import Context
@@ -24,12 +26,21 @@ def run_parsed(
         return Answer(reply=parsed.reply), []
     with uow_factory() as uow:
         outcomes = handle_inbound(uow, ctx, inbound.platform, parsed)
+        _fit_replies(ctx.chat.get(inbound.platform).adapter(uow), outcomes)
         answer = inbound.answer(parsed, outcomes)
         for target, message in answer.later:
             outbox.reply(uow, ctx, target, message)
         _follow_up(uow, ctx, outcomes)
         uow.commit()
     return answer, outcomes
+
+
+def _fit_replies(adapter: ChatAdapter, outcomes: list[InboundOutcome]) -> None:
+    """Replies given in the HTTP answer never pass the outbox: they are cut to the
+    platform's limits here (a long `/inc timeline` ends in "... and N more")."""
+    for outcome in outcomes:
+        if outcome.reply is not None:
+            outcome.reply = fit(outcome.reply, adapter.limits, adapter.escape)
 
 
 def _follow_up(uow: UnitOfWork, ctx: Context, outcomes: list[InboundOutcome]) -> None:

@@ -4,6 +4,7 @@ message for its size: long lists end in "... and N more", long texts are cut. Pu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from opsroom.chat.message import Field, Message, more
 
 Escape = Callable[[str], str]
 CUT = " ... (cut)"
+# A last line that already counts what is not shown ("... and 12 earlier entries").
+_COUNTED = re.compile(r"^\.\.\. and (\d+) (.+)$")
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,8 @@ def fit(message: Message, limits: Limits, escape: Escape) -> Message:
         for button in message.buttons[: limits.buttons]
     )
     return message.with_changes(
-        text=cut(message.text, limits.text, escape),
-        body=cut(message.body, limits.body, escape),
+        text=cut_lines(message.text, limits.text, escape),
+        body=cut_lines(message.body, limits.body, escape),
         lines=lines,
         more_lines=dropped,
         fields=fields,
@@ -74,6 +77,30 @@ def cut(text: str, limit: int, escape: Escape) -> str:
         overshoot = len(escape(candidate)) + len(CUT) - limit
         candidate = candidate[: len(candidate) - max(1, overshoot // 6)]
     return candidate.rstrip() + CUT if limit > len(CUT) else text[:limit]
+
+
+def cut_lines(text: str, limit: int, escape: Escape) -> str:
+    """A long text of several lines (a timeline, the help) keeps as many whole lines as fit
+    and ends in "... and N more"; a single line is cut as `cut` does."""
+    if len(escape(text)) <= limit or "\n" not in text:
+        return cut(text, limit, escape)
+    lines = text.split("\n")
+    counted = _COUNTED.match(lines[-1])
+    extra = int(counted.group(1)) if counted else 0
+    noun = counted.group(2) if counted else "more"
+    if counted:
+        lines = lines[:-1]
+    kept: list[str] = []
+    for line in lines:
+        tail = f"... and {len(lines) - len(kept) - 1 + extra} {noun}"
+        candidate = "\n".join([*kept, line, tail])
+        if len(escape(candidate)) > limit:
+            break
+        kept.append(line)
+    if not kept:
+        return cut(text.split("\n", 1)[0], limit, escape)
+    dropped = len(lines) - len(kept) + extra
+    return "\n".join([*kept, f"... and {dropped} {noun}"]) if dropped else "\n".join(kept)
 
 
 def _fit_lines(

@@ -4,12 +4,14 @@
 platform it enqueues one job per call, run by `ChatDelivery` in three phases so that no
 database transaction is open during the platform call. A rate limit reschedules the job at
 `Retry-After` without counting a failure, a 5xx or timeout fails the attempt (the worker
-retries with backoff), an archived room is never posted to and the event goes on the
-incident's timeline as a warning (see delivery.py).
+retries with backoff), a permanent refusal (a 4xx other than 429, Slack's `user_not_found`)
+fails the job at once with a warning on the timeline, an archived room is never posted to
+and the event goes on the incident's timeline as a warning (see delivery.py).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from opsroom.chat import delivery
@@ -19,7 +21,7 @@ from opsroom.chat.message import Message, ReplyTarget, to_dict
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import RetryLaterError
-from opsroom.jobs.phased import Reschedule
+from opsroom.jobs.phased import GiveUp, Reschedule
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -33,6 +35,10 @@ def submit(uow: UnitOfWork, ctx: Context, platform: str, op: str, **args: Any) -
     if chosen.local:
         _run_local(uow, ctx, chosen.adapter(uow), op, args)
         return
+    if op == "post":
+        # Unique per job and the same on its retries: where the platform takes an
+        # idempotency key (Discord's nonce), a post retried after a timeout is made once.
+        args = {"once": uuid.uuid4().hex[:25], **args}
     uow.jobs.enqueue(
         DELIVER,
         {"platform": platform, "op": op, **args},
@@ -78,7 +84,8 @@ def _run_local(
         plan = delivery.prepare(uow, ctx, adapter, op, args)
         if plan is None:
             return
-        if delivery.finish(uow, ctx, adapter, plan, delivery.call(adapter, plan)) is None:
+        again = delivery.finish(uow, ctx, adapter, plan, delivery.call(adapter, plan))
+        if not isinstance(again, Reschedule):
             return
 
 
@@ -112,7 +119,7 @@ class ChatDelivery:
         ctx: Context,
         prepared: tuple[str, delivery.Plan],
         result: tuple[str, Any],
-    ) -> Reschedule | None:
+    ) -> Reschedule | GiveUp | None:
         platform, plan = prepared
         return delivery.finish(uow, ctx, ctx.chat.get(platform).adapter(uow), plan, result)
 

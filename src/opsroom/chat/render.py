@@ -136,12 +136,13 @@ def incident_fields(incident: IncidentRow) -> tuple[Field, ...]:
 
 
 def timeline(entries: Sequence[TimelineEntryRow], total: int | None = None) -> str:
-    """The newest entries (as given), saying how many earlier ones are not shown."""
+    """The newest entries first (so a platform's size limit cuts the oldest), saying how
+    many earlier ones are not shown."""
     lines = [
         f"{entry.at:%Y-%m-%d %H:%M:%S} [{entry.kind}] {entry.actor}: {entry.text}"
-        for entry in entries
+        for entry in reversed(entries)
     ]
     earlier = (total or len(entries)) - len(entries)
     if earlier > 0:
-        lines.insert(0, f"... {earlier} earlier entries")
-    return "Timeline:\n" + "\n".join(lines) if lines else "The timeline is empty."
+        lines.append(f"... and {earlier} earlier entries")
+    return "Timeline, newest first:\n" + "\n".join(lines) if lines else "The timeline is empty."

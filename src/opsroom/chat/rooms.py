@@ -46,9 +46,11 @@ def open_rooms(
         rows.append(row)
         outbox.submit(uow, ctx, platform.name, "create_room", room=row.id, topic=topic)
         outbox.submit(uow, ctx, platform.name, "topic", room=row.id, topic=topic)
-        users = [*platform.invite, *(invite or {}).get(platform.name, [])]
-        if users:
-            outbox.submit(uow, ctx, platform.name, "invite", room=row.id, users=users)
+        users = (invite or {}).get(platform.name, [])
+        if users or platform.invite:  # the configured people are read when the call is made
+            outbox.submit(
+                uow, ctx, platform.name, "invite", room=row.id, users=users, configured=True
+            )
         outbox.post(uow, ctx, platform.name, summary, room=row.id, summary=True)
     return rows
 
@@ -65,14 +67,17 @@ def post_to_rooms(
     uow: UnitOfWork,
     ctx: Context,
     incident: IncidentRow,
-    message: Message,
+    message: Message | Callable[[ChatPlatform], Message],
     *,
     skip: str | None = None,
 ) -> None:
-    """The message in the incident's room on every platform (but `skip`)."""
+    """The message in the incident's room on every platform (but `skip`); `message` may be
+    a function of the platform, for words that differ per platform."""
     for row in uow.chat.rooms_of_incident(incident.id):
         if row.platform in ctx.chat and row.platform != skip:
-            outbox.post(uow, ctx, row.platform, message, room=row.id)
+            platform = ctx.chat.get(row.platform)
+            shown = message(platform) if callable(message) else message
+            outbox.post(uow, ctx, row.platform, shown, room=row.id)
 
 
 def set_topic(uow: UnitOfWork, ctx: Context, incident: IncidentRow, topic: str) -> None:
@@ -100,10 +105,16 @@ def archive_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> list[
     rows = [
         row
         for row in uow.chat.rooms_of_incident(incident.id)
-        if row.platform in ctx.chat and row.status != ARCHIVED
+        if row.platform in ctx.chat
+        and (
+            row.status != ARCHIVED
+            # archived by someone else before the resolution: Discord still locks it
+            or ctx.chat.get(row.platform).adapter(uow).capabilities.archive_archived
+        )
     ]
+    topic = render.incident_topic(incident)  # the last status line, where a room shows one
     for row in rows:
-        outbox.submit(uow, ctx, row.platform, "archive", room=row.id)
+        outbox.submit(uow, ctx, row.platform, "archive", room=row.id, topic=topic)
     return rows
 
 

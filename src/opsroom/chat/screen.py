@@ -4,6 +4,8 @@ NUL characters and lone UTF-16 surrogates cannot be stored by PostgreSQL (text o
 nor encoded by any database. Ids carrying them make the request meaningless (a 4xx naming
 the field); a command, button or form with them is refused with a reply naming the problem;
 a plain message or a display name keeps its readable text, the bad characters replaced.
+Terminal escapes, other control characters and bidi overrides are removed from what people
+type (see text.neutral), so nothing they write can restyle an admin's terminal.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from opsroom.chat.inbound import (
 )
 from opsroom.chat.message import Mention
 from opsroom.errors import InvalidInputError
-from opsroom.text import text_problem
+from opsroom.text import neutral, text_problem
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
@@ -43,7 +45,11 @@ def screened(event: InboundEvent) -> tuple[InboundEvent, str | None]:
     if isinstance(event, CommandInvoked | MessagePosted):
         event = dataclasses.replace(event, mentions=_clean_mentions(event.mentions))
     if isinstance(event, MessagePosted):
-        return dataclasses.replace(event, text=clean(event.text)), None
+        return dataclasses.replace(event, text=clean(neutral(event.text))), None
+    if isinstance(event, CommandInvoked):
+        event = dataclasses.replace(event, text=neutral(event.text))
+    if isinstance(event, DeclareSubmitted):
+        event = dataclasses.replace(event, title=neutral(event.title, one_line=True))
     fields = _refusable(event)
     for name, value in fields:
         problem = text_problem(value)

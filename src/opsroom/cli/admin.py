@@ -132,8 +132,9 @@ def config_check(
     finally:
         engine.dispose()
     if current != head:
+        where = "not initialised" if current is None else f"at {current}"
         err_console.print(
-            f"[yellow]database at {current}, expected {head}: run `opsroom db upgrade`[/yellow]"
+            f"[yellow]database {where}, expected {head}: run `opsroom db upgrade`[/yellow]"
         )
         raise typer.Exit(1)
     console.print(f"  schema: at head ({head})")

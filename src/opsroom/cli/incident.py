@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from opsroom.alert.model import AlertStatus, NormalizedAlert, fingerprint
 from opsroom.alert.service import ingest
@@ -14,6 +15,7 @@ from opsroom.config import Settings
 from opsroom.errors import InvalidInputError, NotFoundError
 from opsroom.incident.model import incident_ref, severity_label
 from opsroom.incident.service import Actor, declare_incident
+from opsroom.text import neutral
 
 incident_app = typer.Typer(help="Incidents.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alerts.", no_args_is_help=True)
@@ -32,7 +34,7 @@ def incident_list(
                 incident_ref(row.number),
                 severity_label(row.severity).upper(),
                 row.status,
-                row.title,
+                Text(neutral(row.title, one_line=True)),
                 f"#{row.room}" if row.room else "",
                 f"{row.declared_at:%Y-%m-%d %H:%M}",
             )
@@ -46,11 +48,13 @@ def incident_show(number: int) -> None:
         row = uow.incidents.by_number(number)
         if row is None:
             raise NotFoundError(f"no incident {incident_ref(number)}")
-        console.print(f"[bold]{incident_ref(row.number)}[/bold] {row.title}")
+        console.print(f"[bold]{incident_ref(row.number)}[/bold]", Text(neutral(row.title)))
         console.print(f"{severity_label(row.severity).upper()}  {row.status}  room #{row.room}")
         for entry in uow.incidents.timeline(row.id):
             console.print(
-                f"  {entry.at:%Y-%m-%d %H:%M:%S} [{entry.kind}] {entry.actor}: {entry.text}",
+                neutral(
+                    f"  {entry.at:%Y-%m-%d %H:%M:%S} [{entry.kind}] {entry.actor}: {entry.text}"
+                ),
                 markup=False,
             )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.cli import admin, chat, incident, oncall, paging, serve, silence
+from opsroom.cli import admin, chat, incident, jobs, oncall, paging, serve, silence
 
 app = typer.Typer(
     help="opsroom: alerts in, incidents worked in chat.",
@@ -24,6 +24,7 @@ app.add_typer(incident.alert_app, name="alert")
 app.add_typer(silence.silence_app, name="silence")
 app.add_typer(silence.maintenance_app, name="maintenance")
 app.add_typer(oncall.oncall_app, name="oncall")
+app.add_typer(jobs.jobs_app, name="jobs")
 admin.user_app.add_typer(paging.contact_app, name="contact")
 admin.user_app.add_typer(paging.rules_app, name="rules")
 app.add_typer(paging.page_app, name="page")

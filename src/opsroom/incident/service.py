@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsroom.chat import render, rooms
+from opsroom.chat.hub import ChatPlatform
 from opsroom.chat.message import Message
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -18,6 +19,7 @@ from opsroom.incident.model import (
 )
 from opsroom.incident.tables import IncidentRow, TimelineEntryRow
 from opsroom.logging import get_logger
+from opsroom.text import neutral
 
 log = get_logger(__name__)
 DECLARED = "incident.declared"
@@ -71,6 +73,7 @@ def declare_incident(
     `service` (else the first linked group's) is what a policy pages for (see escalation).
     """
     now = ctx.clock.now()
+    title = neutral(title, one_line=True)  # from chat, an alert, the API or the CLI
     uow.incidents.lock_numbers()
     groups = _claim_groups(uow, group_ids or [])
     number = uow.incidents.next_number()
@@ -240,8 +243,15 @@ def add_note(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor,
 def _close_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
     """Last words in every room, archive them all, and tell #incidents."""
     rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
-    closing = f"{render.incident_resolved(incident)}. This room is now archived and read-only."
-    rooms.post_to_rooms(uow, ctx, incident, Message(text=closing, level="good"))
+    resolved_text = render.incident_resolved(incident)
+
+    def closing(platform: ChatPlatform) -> Message:
+        # A Teams thread cannot be made read-only: it is not called so there.
+        read_only = platform.adapter(uow).capabilities.read_only
+        tail = "archived and read-only" if read_only else "closed"
+        return Message(text=f"{resolved_text}. This room is now {tail}.", level="good")
+
+    rooms.post_to_rooms(uow, ctx, incident, closing)
     rooms.archive_rooms(uow, ctx, incident)
     resolved = Message(text=render.incident_resolved(incident), level="good")
     rooms.announce(uow, ctx, "incidents", resolved)

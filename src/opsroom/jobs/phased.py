@@ -26,6 +26,13 @@ class Reschedule:
     count_attempt: bool = True
 
 
+@dataclass(frozen=True)
+class GiveUp:
+    """`finish` ends the job as failed at once (its changes commit): retrying cannot help."""
+
+    reason: str
+
+
 @runtime_checkable
 class PhasedHandler(Protocol):
     def prepare(self, uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> Any:
@@ -36,5 +43,5 @@ class PhasedHandler(Protocol):
 
     def finish(
         self, uow: UnitOfWork, ctx: Context, prepared: Any, result: Any
-    ) -> Reschedule | None:
+    ) -> Reschedule | GiveUp | None:
         """Record the result; None marks the job done."""

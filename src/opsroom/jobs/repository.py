@@ -94,6 +94,18 @@ class JobRepository:
         job.due_at = now + timedelta(seconds=min(2**job.attempts, 300))
         return True
 
+    def give_up(self, job: JobRow, error: str, now: datetime) -> None:
+        """Failed for good, whatever attempts are left: the next job of its key may run."""
+        job.last_error = error[:2000]
+        job.locked_by, job.locked_until = None, None
+        job.status, job.finished_at = FAILED, now
+
+    def cancel(self, job: JobRow, who: str, now: datetime) -> None:
+        """Stopped by hand: failed, with who stopped it as its last error."""
+        self.give_up(
+            job, f"cancelled by {who}" + (f" ({job.last_error})" if job.last_error else ""), now
+        )
+
     def recur(self, job: JobRow, due_at: datetime, payload: dict[str, Any]) -> None:
         """The same row runs again at `due_at` with `payload`: a recurring job keeps one row."""
         job.payload, job.status, job.due_at = payload, QUEUED, due_at
@@ -164,8 +176,12 @@ class JobRepository:
         ).all()
         return {status: count for status, count in rows}
 
-    def list_jobs(self, *, status: str | None = None, limit: int = 100) -> list[JobRow]:
+    def list_jobs(
+        self, *, status: str | None = None, queue: str | None = None, limit: int = 100
+    ) -> list[JobRow]:
         query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)
         if status:
             query = query.where(JobRow.status == status)
+        if queue:
+            query = query.where(JobRow.queue == queue)
         return list(self._session.scalars(query))

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork, UnitOfWorkFactory
 from opsroom.errors import DatabaseBusyError, RetryLaterError
-from opsroom.jobs.phased import PhasedHandler
+from opsroom.jobs.phased import GiveUp, PhasedHandler
 from opsroom.jobs.recur import Recur
 from opsroom.jobs.repository import RUNNING
 from opsroom.jobs.tables import DEFAULT_QUEUE, JobRow
@@ -154,6 +154,8 @@ class Worker:
             now = self._ctx.clock.now()
             if again is None:
                 uow.jobs.mark_done(job, now)
+            elif isinstance(again, GiveUp):
+                uow.jobs.give_up(job, again.reason, now)
             else:
                 due = now + timedelta(seconds=again.after)
                 uow.jobs.reschedule(job, due, again.reason, count_attempt=again.count_attempt)

@@ -113,3 +113,21 @@ def test_matrix_event_body_with_nul_is_refused_and_messages_are_cleaned(
     with container.uow() as uow:
         kinds = [entry.kind for entry in uow.incidents.timeline(1)]
     assert "note" not in kinds
+
+
+def test_terminal_escapes_controls_and_bidi_overrides_never_reach_a_title_or_the_timeline(
+    slack_driver: SlackDriver, slack_container: Container
+) -> None:
+    slack_driver.command(
+        "C0INCIDENTS",
+        "/inc declare sev3 Bell\x07 and \x1b[31mANSI\x1b[0m RTL \u202egnp.exe\u202c end",
+        user="alice",
+    )
+    assert incidents(slack_container) == ["Bell and ANSI RTL gnp.exe end"]
+    slack_container.worker().drain()
+    room = slack_driver.room_of(1)
+    slack_driver.say(room, "look \x1b]0;owned\x07here\nnext line", user="bob")
+    slack_driver.command(room, "/inc note \x1b[2Jcleared \u2066isolated\u2069", user="alice")
+    texts = timeline_texts(slack_container)
+    assert "look here\nnext line" in texts and "cleared isolated" in texts
+    assert not any("\x1b" in text or "\u202e" in text for text in texts)

@@ -64,3 +64,32 @@ def test_register_commands_puts_inc_on_the_discord_server(
         assert command["name"] == "inc"
         unknown = CliRunner().invoke(app, ["chat", "register-commands", "--platform", "teams"])
         assert unknown.exit_code == 2
+
+
+def test_link_refuses_taking_someone_elses_id_an_unknown_platform_or_a_bad_id(
+    container: Container, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(container, "alice")
+    make_user(container, "viewer1")
+    monkeypatch.setenv("OPSROOM_DATABASE__URL", database_url)
+    monkeypatch.delenv("OPSROOM_CONFIG", raising=False)
+    monkeypatch.chdir(container.settings.var_dir.parent)
+    runner = CliRunner()
+
+    def link(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["chat", "link", *args])
+        return result.exit_code, result.output
+
+    base = ("--platform", "slack", "--id", "U0ALICE")
+    assert link("--user", "alice", *base)[0] == 0
+    code, output = link("--user", "viewer1", *base)
+    assert code == 2 and "is alice" in output and "--force" in output
+    with container.uow() as uow:
+        assert user_for(uow, container.ctx, Person("slack", "U0ALICE")).name == "alice"
+    assert link("--user", "viewer1", *base, "--force")[0] == 0
+    with container.uow() as uow:
+        assert user_for(uow, container.ctx, Person("slack", "U0ALICE")).name == "viewer1"
+    code, output = link("--user", "alice", "--platform", "nosuch", "--id", "U0X")
+    assert code == 2 and "unknown chat platform" in output
+    code, output = link("--user", "alice", "--platform", "slack", "--id", "bad id with spaces")
+    assert code == 2 and "not a Slack user id" in output

@@ -135,3 +135,17 @@ def test_a_dropped_gateway_resumes_and_replays_what_was_missed(
         texts = [e.text for e in uow.incidents.timeline(1) if e.kind == "message"]
     assert texts == ["before the drop", "said while disconnected"]
     assert shown(discord.guild.channel(room).messages[0]).startswith("INC-1: Checkout is slow")
+
+
+def test_a_signed_interaction_of_the_wrong_shape_is_a_400_not_a_500(
+    discord_driver: DiscordDriver,
+) -> None:
+    for options in ("bogus", [{"name": "cmd", "type": 1, "options": "x"}], [7]):
+        payload = discord_driver.slash_payload(INCIDENTS_ID, "/inc help", "alice")
+        payload["data"]["options"] = options
+        response = discord_driver.interact(payload)
+        assert response.status_code == 400, response.text
+        assert "shape" in response.json()["error"]["message"]
+    payload = discord_driver.slash_payload(INCIDENTS_ID, "/inc help", "alice")
+    payload["member"] = "not an object"
+    assert discord_driver.interact(payload).status_code == 400

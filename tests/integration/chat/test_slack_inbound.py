@@ -232,3 +232,42 @@ def test_declare_without_a_title_opens_the_form(
     assert "initial_value" not in view["blocks"][0]["element"]
     with slack_driver.container.uow() as uow:
         assert uow.incidents.by_number(1) is None
+
+
+def test_command_text_is_read_as_typed_entities_and_slack_markup_decoded(
+    slack_driver: SlackDriver,
+) -> None:
+    reply = slack_driver.command(
+        "C0INCIDENTS",
+        "/inc declare sev4 Disk &lt;full&gt; &amp; co on <#C0ALERTS|alerts> see "
+        "<https://grafana.example.test/d/1?a=1&amp;b=2|dash> <!here>",
+        user="alice",
+    )
+    title = "Disk <full> & co on #alerts see dash (https://grafana.example.test/d/1?a=1&b=2) @here"
+    # Escaped once for Slack (shown as typed), never twice.
+    assert reply.startswith("Declared INC-1: Disk &lt;full&gt; &amp; co on #alerts"), reply
+    slack_driver.container.worker().drain()
+    room = slack_driver.room_of(1)
+    slack_driver.command(room, "/inc note p99 &gt; 2s since 08:00 &amp; rising", user="alice")
+    answer = slack_driver.command(
+        room, f"/inc role commander {slack_driver.mention('bob')}", user="alice"
+    )
+    assert "bob" in answer, answer
+    with slack_driver.container.uow() as uow:
+        incident = uow.incidents.by_number(1)
+        assert incident is not None and incident.title == title
+        assert incident.room.startswith("inc-1-disk-full-co-on-alerts")
+        notes = [e.text for e in uow.incidents.timeline(1) if e.kind == "note"]
+        assert notes == ["p99 > 2s since 08:00 & rising"]
+        assert uow.incidents.roles(incident.id).get("commander") == "bob"
+
+
+def test_a_replayed_slash_command_runs_once_by_its_trigger_id(slack_driver: SlackDriver) -> None:
+    room = declare(slack_driver)
+    for _ in range(3):
+        response = slack_driver.slash(room, "note replayed-note", "alice", trigger="13345.98.ab")
+        assert response.status_code == 200, response.text
+    slack_driver.slash(room, "note replayed-note", "alice", trigger="13345.99.cd")  # a new one
+    with slack_driver.container.uow() as uow:
+        notes = [e.text for e in uow.incidents.timeline(1) if e.kind == "note"]
+    assert notes == ["replayed-note", "replayed-note"]

@@ -3,6 +3,7 @@ channels through Graph, archived channels, escaping and card size."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,7 +75,9 @@ def test_a_thread_per_incident_with_a_bot_token_fetched_once(
         row = uow.chat.room_on(1, "teams")
         assert row is not None and row.status == "archived"
     root = teams.thread(str(row.room_id))[0]
-    assert root["text"].startswith("[RESOLVED]")
+    assert root["text"].startswith("[RESOLVED] INC-1 SEV2 resolved: "), root["text"]
+    posted = json.dumps(teams.thread(str(row.room_id))[1:])
+    assert "This room is now closed" in posted and "read-only" not in posted
 
 
 def test_rate_limited_call_waits_for_retry_after_without_failing(

@@ -74,3 +74,17 @@ def test_unknown_chat_setting_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(write(tmp_path, "chat:\n  slak: {}\n"))
     assert "chat.slak" in caught.value.message
+
+
+def test_slack_invite_ids_must_look_like_user_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSROOM_CHAT__SLACK__BOT_TOKEN", "xoxb-from-env")
+    monkeypatch.setenv("OPSROOM_CHAT__SLACK__SIGNING_SECRET", "from-env")
+    path = write(tmp_path, "chat:\n  slack:\n    invite: [U0ONCALL, bad-user]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "invite" in caught.value.message and "bad-user" in caught.value.message
+    path = write(tmp_path, "chat:\n  slack:\n    invite: [U0ONCALL, W0GRID1]\n")
+    slack = load_settings(path).chat.slack
+    assert slack is not None and slack.invite == ["U0ONCALL", "W0GRID1"]

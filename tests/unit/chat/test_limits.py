@@ -73,3 +73,21 @@ def test_broadcast_words_lose_their_power() -> None:
     assert "@everyone" not in text and "@room" not in text
     assert "bob@example.test" in text
     assert "@hereford" in text
+
+
+def test_a_long_text_of_many_lines_keeps_whole_lines_and_counts_the_rest() -> None:
+    text = "Timeline, newest first:\n" + "\n".join(f"entry {n:03d} " + "x" * 50 for n in range(80))
+    fitted = fit(Message(text=text), Limits(text=1000), str).text
+    assert len(fitted) <= 1000
+    lines = fitted.split("\n")
+    assert lines[0] == "Timeline, newest first:" and lines[1].startswith("entry 000 ")
+    shown = len(lines) - 2
+    assert lines[-1] == f"... and {80 - shown} more"
+
+
+def test_a_counted_last_line_is_added_to_what_is_cut() -> None:
+    text = "Timeline:\n" + "\n".join(["y" * 90] * 30) + "\n... and 20 earlier entries"
+    fitted = fit(Message(text=text), Limits(text=500), str).text
+    shown = len(fitted.split("\n")) - 2
+    assert fitted.endswith(f"... and {30 - shown + 20} earlier entries")
+    assert len(fitted) <= 500

@@ -21,7 +21,7 @@ from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
 from opsroom.chat.discord import render
 from opsroom.chat.discord.rest import UNKNOWN_MESSAGE, DiscordRest
 from opsroom.chat.discord.settings import DiscordSettings
-from opsroom.chat.errors import ChatNameTakenError, ChatPlatformError
+from opsroom.chat.errors import ChatNameTakenError, ChatPlatformError, ChatRoomArchivedError
 from opsroom.chat.message import Message, ReplyTarget
 from opsroom.clock import Clock
 from opsroom.logging import get_logger
@@ -78,6 +78,7 @@ class DiscordChatAdapter:
             read_only=True,
             message_update=True,
             deferred_replies=True,
+            archive_archived=self.threads,
         )
 
     def escape(self, text: str) -> str:
@@ -147,6 +148,13 @@ class DiscordChatAdapter:
         )
         return PostedMessage(room_id=str(posted.get("channel_id", room_id)), id=str(posted["id"]))
 
+    def post_once(self, room_id: str, message: Message, key: str) -> PostedMessage:
+        """Create Message with `nonce` and `enforce_nonce`: Discord returns the message an
+        earlier call with this nonce made (within a few minutes) instead of a second one."""
+        body = {**render.payload(message), "nonce": key[:25], "enforce_nonce": True}
+        posted = self.rest.call("POST", f"/channels/{room_id}/messages", json=body)
+        return PostedMessage(room_id=str(posted.get("channel_id", room_id)), id=str(posted["id"]))
+
     def update(self, room_id: str, message_id: str, message: Message) -> None:
         self.rest.call(
             "PATCH", f"/channels/{room_id}/messages/{message_id}", json=render.payload(message)
@@ -175,7 +183,7 @@ class DiscordChatAdapter:
 
     def archive_room(self, room_id: str) -> None:
         if self.threads:
-            self.rest.call("PATCH", f"/channels/{room_id}", json={"archived": True, "locked": True})
+            self._archive_thread(room_id)
             return
         if self.settings.archive_category_id:
             moved = {"parent_id": self.settings.archive_category_id}
@@ -184,6 +192,34 @@ class DiscordChatAdapter:
         overwrite = {"type": ROLE, "allow": "0", "deny": str(READ_ONLY_DENY)}
         path = f"/channels/{room_id}/permissions/{self.settings.guild_id}"
         self.rest.call("PUT", path, json=overwrite)
+        self._members_read_only(room_id)
+
+    def _members_read_only(self, room_id: str) -> None:
+        """Member overwrites are applied after role ones (Topics: Permissions), so the
+        people added with an allow would still post: their sending is denied too."""
+        channel = self.rest.call("GET", f"/channels/{room_id}") or {}
+        for item in channel.get("permission_overwrites") or []:
+            if item.get("type") not in (MEMBER, "member"):
+                continue
+            allow = int(item.get("allow") or 0) & ~READ_ONLY_DENY
+            deny = int(item.get("deny") or 0) | READ_ONLY_DENY
+            overwrite = {"type": MEMBER, "allow": str(allow), "deny": str(deny)}
+            self.rest.call("PUT", f"/channels/{room_id}/permissions/{item['id']}", json=overwrite)
+
+    def _archive_thread(self, room_id: str) -> None:
+        """Archived and locked, so nobody reopens it by posting. A thread a moderator archived
+        first takes no other change while archived: it is unarchived with the lock, then
+        archived again."""
+        path = f"/channels/{room_id}"
+        try:
+            self.rest.call("PATCH", path, json={"archived": True, "locked": True})
+            return
+        except ChatRoomArchivedError:
+            thread = self.rest.call("GET", path) or {}
+        if (thread.get("thread_metadata") or {}).get("locked"):
+            return
+        self.rest.call("PATCH", path, json={"archived": False, "locked": True})
+        self.rest.call("PATCH", path, json={"archived": True, "locked": True})
 
     def open_direct(self, user_id: str) -> str:
         channel = self.rest.call("POST", "/users/@me/channels", json={"recipient_id": user_id})

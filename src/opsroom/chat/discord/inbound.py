@@ -54,7 +54,15 @@ class DiscordInbound:
         self._verifier.verify(request.headers, request.body, request.received_at)
 
     def parse(self, request: InboundRequest) -> InboundParse:
-        return parse_interaction(_json(request.body))
+        body = _json(request.body)
+        try:
+            return parse_interaction(body)
+        except (AttributeError, KeyError, TypeError) as exc:
+            # Signed by Discord's key, yet not the documented shape: a 400, never a 500.
+            raise MalformedPayloadError(
+                f"interaction body does not have the documented shape ({type(exc).__name__}: "
+                f"{str(exc)[:100]})"
+            ) from exc
 
     def answer(self, parsed: InboundParse, outcomes: list[InboundOutcome]) -> Answer:
         return answer(outcomes)

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from opsroom.chat.errors import (
+    ChatPermanentError,
     ChatPlatformError,
     ChatRateLimitedError,
     ChatRoomArchivedError,
@@ -141,7 +142,7 @@ class DiscordRest:
             return ChatRoomArchivedError(text, reason=reason)
         if code == UNKNOWN_CHANNEL:
             return ChatRoomNotFoundError(text, reason=reason)
-        return ChatPlatformError(text, reason=reason)
+        return ChatPermanentError(text, reason=reason)
 
 
 def _retry_after(response: httpx.Response) -> float:

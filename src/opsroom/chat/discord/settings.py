@@ -4,7 +4,7 @@ it on the app's General Information page) but may come from the environment too.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -29,7 +29,7 @@ class DiscordSettings(BaseModel):
     category_id: str | None = Field(default=None, pattern=SNOWFLAKE)
     archive_category_id: str | None = Field(default=None, pattern=SNOWFLAKE)
     # People (Discord user ids) added to every incident thread or channel.
-    invite: list[str] = Field(default_factory=list)
+    invite: list[Annotated[str, Field(pattern=SNOWFLAKE)]] = Field(default_factory=list)
     # Messages in incident rooms reach the timeline through the Gateway (MESSAGE_CONTENT
     # is a privileged intent: switch it on in the developer portal, or set this to false).
     gateway: bool = True

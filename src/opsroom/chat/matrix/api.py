@@ -18,6 +18,7 @@ from nio import AsyncClient, AsyncClientConfig, ErrorResponse
 
 from opsroom.chat.errors import (
     ChatNameTakenError,
+    ChatPermanentError,
     ChatPlatformError,
     ChatRateLimitedError,
     ChatRoomArchivedError,
@@ -82,7 +83,7 @@ def translate(method: str, error: ErrorResponse) -> ChatPlatformError:
         return ChatRoomNotFoundError(text, reason="not_in_room")
     if code == "M_NOT_FOUND" or status == 404:
         return ChatRoomNotFoundError(text, reason=code or "http_404")
-    return ChatPlatformError(text, reason=code or f"http_{status}")
+    return ChatPermanentError(text, reason=code or f"http_{status}")
 
 
 def retry_after(error: ErrorResponse) -> float:

@@ -19,6 +19,7 @@ import httpx
 from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
 from opsroom.chat.errors import (
     ChatNameTakenError,
+    ChatPermanentError,
     ChatPlatformError,
     ChatRateLimitedError,
     ChatRoomArchivedError,
@@ -222,7 +223,7 @@ def translate(method: str, path: str, response: httpx.Response, now: float) -> C
         return ChatRoomArchivedError(text, reason=error)
     if status == 404:
         return ChatRoomNotFoundError(text, reason=error or "http_404")
-    return ChatPlatformError(text, reason=error or f"http_{status}")
+    return ChatPermanentError(text, reason=error or f"http_{status}")
 
 
 def retry_after(headers: httpx.Headers, now: float) -> float:

@@ -3,7 +3,8 @@
 The SDK's own retries are off (the outbox retries, durably); its errors are translated at
 this boundary: HTTP 429 or `ratelimited` -> ChatRateLimitedError with `Retry-After`, 5xx
 and timeouts -> ChatUnavailableError, `name_taken`, `is_archived`, `channel_not_found` ->
-their own types, anything else -> ChatPlatformError naming Slack's error code.
+their own types, anything else -> ChatPermanentError naming Slack's error code (given up
+at once: `user_not_found`, `not_in_channel`, `invalid_auth` never get better by retrying).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from slack_sdk.webhook import WebhookClient
 from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
 from opsroom.chat.errors import (
     ChatNameTakenError,
+    ChatPermanentError,
     ChatPlatformError,
     ChatRateLimitedError,
     ChatRoomArchivedError,
@@ -194,7 +196,7 @@ def _check_webhook(status: int, body: str, headers: dict[str, Any]) -> None:
     if status >= 500:
         raise ChatUnavailableError(f"response_url answered {status}", reason=f"http_{status}")
     if status >= 400:
-        raise ChatPlatformError(f"response_url refused: {body[:200]}", reason=body[:100])
+        raise ChatPermanentError(f"response_url refused: {body[:200]}", reason=body[:100])
 
 
 @contextmanager
@@ -228,7 +230,7 @@ def _translate(method: str, status: int, error: str, headers: dict[str, Any]) ->
         return ChatRoomArchivedError(text, reason=error)
     if error == "channel_not_found":
         return ChatRoomNotFoundError(text, reason=error)
-    return ChatPlatformError(text, reason=error or f"http_{status}")
+    return ChatPermanentError(text, reason=error or f"http_{status}")
 
 
 def _retry_after(headers: dict[str, Any]) -> float:

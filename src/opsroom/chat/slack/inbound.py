@@ -40,6 +40,7 @@ log = get_logger(__name__)
 PLATFORM = "slack"
 ENDPOINTS = ("commands", "events", "interactivity")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_MARKUP = re.compile(r"<([^<>\s][^<>]*)>")
 # Message subtypes that are still a person talking (everything else: joins, bots, edits).
 _SPOKEN = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 
@@ -65,7 +66,7 @@ class SlackInbound:
             form = _form(request.body)
             if form.get("ssl_check") == "1":  # Slack checking the certificate of the URL
                 return InboundParse(reply=InboundReply(200))
-            return InboundParse(events=(command_event(form),))
+            return command_parse(form)
         if request.endpoint == "events":
             return parse_events(_json(request.body))
         payload = _form(request.body).get("payload")
@@ -83,12 +84,24 @@ class SlackInbound:
             log.warning("slack.views_open_failed", error=type(exc).__name__)
 
 
+def command_parse(form: dict[str, str]) -> InboundParse:
+    """A slash command, run once: Slack gives every invocation its own `trigger_id`, so a
+    signed request replayed within the 5-minute window (or an envelope redelivered in
+    Socket Mode) does nothing the second time."""
+    event = command_event(form)
+    trigger = form.get("trigger_id", "")
+    return InboundParse(events=(event,), event_id=f"command:{trigger}"[:255] if trigger else None)
+
+
 def command_event(form: dict[str, str]) -> CommandInvoked:
     """A slash command's form fields as an `/inc ...` command."""
     for name in ("user_id", "channel_id"):
         if not form.get(name):
             raise InvalidInputError(f"slash command without {name}")
-    text = form.get("text", "").strip()
+    # Slack escapes &, < and > in command text as in messages, and sends its own markup
+    # (<#C1|name>, <url|label>, <!here>) unescaped: read both as the person typed them.
+    raw = form.get("text", "").strip()
+    text = as_typed(raw)
     reply = ReplyTarget(
         PLATFORM, {"response_url": form.get("response_url", ""), "channel": form["channel_id"]}
     )
@@ -96,7 +109,7 @@ def command_event(form: dict[str, str]) -> CommandInvoked:
         person=Person(PLATFORM, form["user_id"], form.get("user_name", "")),
         room_id=form["channel_id"],
         text=f"/inc {text}".strip(),
-        mentions=mentions(text),
+        mentions=mentions(raw),
         reply=reply,
         trigger=form.get("trigger_id", ""),
     )
@@ -115,7 +128,7 @@ def parse_events(body: dict[str, Any]) -> InboundParse:
     posted = MessagePosted(
         person=Person(PLATFORM, str(event["user"])),
         room_id=str(event.get("channel", "")),
-        text=_unescape(str(event.get("text", ""))),
+        text=as_typed(str(event.get("text", ""))),
         message_id=str(event.get("ts", "")),
         mentions=mentions(str(event.get("text", ""))),
     )
@@ -210,7 +223,31 @@ def mentions(text: str) -> tuple[Mention, ...]:
     )
 
 
+def as_typed(text: str) -> str:
+    """Slack's text as the person typed it: its markup as plain words (user mentions stay,
+    to become opsroom names), then the three entities Slack escapes decoded."""
+    return _unescape(_MARKUP.sub(_plain_markup, text))
+
+
+def _plain_markup(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return match.group(0)  # a person: mapped to their opsroom name later
+    if target.startswith("#"):
+        return f"#{label or target[1:]}"
+    if target.startswith("!"):
+        special = target[1:].split("^", 1)[0]
+        if special in ("here", "channel", "everyone"):
+            return f"@{special}"
+        return label or f"@{special}"  # a user group (subteam), a date's fallback text
+    if not label or label == target.removeprefix("mailto:"):
+        return target.removeprefix("mailto:")
+    return f"{label} ({target})"
+
+
 def _unescape(text: str) -> str:
+    """Only the three entities Slack documents (api.slack.com/reference/surfaces/formatting)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

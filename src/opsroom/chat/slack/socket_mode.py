@@ -33,7 +33,7 @@ def parse_envelope(kind: str, payload: dict[str, Any]) -> InboundParse:
     """A Socket Mode envelope's payload, parsed like the HTTP request it stands for."""
     if kind == "slash_commands":
         form = {key: str(value) for key, value in payload.items()}
-        return InboundParse(events=(inbound.command_event(form),))
+        return inbound.command_parse(form)
     if kind == "events_api":
         return inbound.parse_events(payload)
     if kind == "interactive":

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
-from opsroom.chat.errors import ChatPlatformError
+from opsroom.chat.errors import ChatPermanentError
 from opsroom.chat.message import Message, ReplyTarget
 from opsroom.chat.teams import render
 from opsroom.chat.teams.http import BOT_SCOPE, GRAPH_SCOPE, TokenSource, call
@@ -66,7 +66,7 @@ class TeamsChatAdapter:
 
     def _connector(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         if not self.settings.bot:
-            raise ChatPlatformError("Teams is set up as an outgoing webhook only", reason="no_bot")
+            raise ChatPermanentError("Teams is set up as an outgoing webhook only", reason="no_bot")
         url = self.settings.service_url.rstrip("/") + path
         token = self.bot_tokens.token(BOT_SCOPE)
         return call(self.http, method, url, what=what, token=token, **kwargs)
@@ -124,16 +124,21 @@ class TeamsChatAdapter:
         """Standard channels and their threads are open to the whole team: nothing to do."""
 
     def archive_room(self, room_id: str) -> None:
+        self.archive_with_topic(room_id, "")
+
+    def archive_with_topic(self, room_id: str, topic: str) -> None:
+        """A thread cannot be locked: its root post says the incident is resolved, with the
+        incident's last status line so each one in the channel is told apart."""
         if self.threads:
             channel, _, root = room_id.partition(";messageid=")
             log.info("teams.thread_closed", channel=channel, root=root)
-            self._edit_root(room_id, RESOLVED + "This incident is resolved; the thread is closed.")
+            self._edit_root(room_id, RESOLVED + (topic or "This incident is resolved."))
             return
         path = f"/teams/{self.settings.team_id}/channels/{quote(room_id, safe='')}/archive"
         self._graph("POST", path, "channel archive", json={})
 
     def open_direct(self, user_id: str) -> str:
-        raise ChatPlatformError("Teams direct messages are not supported", reason="no_dm")
+        raise ChatPermanentError("Teams direct messages are not supported", reason="no_dm")
 
     def reply(self, target: ReplyTarget, message: Message) -> None:
         """A reply in the conversation of an activity opsroom received."""

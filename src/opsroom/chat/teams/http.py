@@ -18,6 +18,7 @@ import httpx
 
 from opsroom.chat.errors import (
     ChatNameTakenError,
+    ChatPermanentError,
     ChatPlatformError,
     ChatRateLimitedError,
     ChatRoomArchivedError,
@@ -109,7 +110,7 @@ def _error(what: str, response: httpx.Response) -> ChatPlatformError:
         return ChatRoomArchivedError(text, reason=reason)
     if status == 404 or code in NOT_FOUND:
         return ChatRoomNotFoundError(text, reason=reason)
-    return ChatPlatformError(text, reason=reason)
+    return ChatPermanentError(text, reason=reason)
 
 
 def _seconds(value: str | None) -> float:

@@ -22,7 +22,7 @@ from opsroom.chat.limits import Limits, fit
 from opsroom.chat.message import Button, Message, more, plain_text
 
 TEAMS_LIMITS = Limits(
-    text=500,
+    text=2000,
     body=2000,
     lines=30,
     lines_text=4000,
