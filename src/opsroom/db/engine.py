@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from opsroom.jsonfast import dumps_str, loads_str
+
 
 def normalize_url(url: str) -> str:
     """Use psycopg 3 for plain `postgresql://` URLs."""
@@ -24,16 +26,22 @@ def build_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, **JSON_CODEC
+    )
 
 
 WRITER_WAIT_SECONDS = 30
+# JSON columns: orjson where it reads and writes what the standard module would.
+JSON_CODEC: dict[str, Any] = {"json_serializer": dumps_str, "json_deserializer": loads_str}
 
 
 def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
