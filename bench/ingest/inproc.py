@@ -133,10 +133,20 @@ def main() -> None:
             profiler.dump_stats(args.profile)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         app.state.committer.stop()
+        batches = _batches(app)
     print(
         f"{args.requests} requests {statuses}: {1e6 * cpu / args.requests:.0f} us CPU each, "
-        f"{args.requests / wall:.0f}/s wall, load {os.getloadavg()[0]:.1f}"
+        f"{args.requests / wall:.0f}/s wall, {batches} per batch, "
+        f"load {os.getloadavg()[0]:.1f}"
     )
+
+
+def _batches(app: Any) -> str:
+    """Mean batch size over the whole run (warm-up included)."""
+    histogram = app.state.container.ctx.metrics.ingest_batch_size
+    samples = {s.name: s.value for m in histogram.collect() for s in m.samples}
+    count = samples.get("opsroom_ingest_batch_size_count", 0)
+    return f"{samples.get('opsroom_ingest_batch_size_sum', 0) / count:.1f}" if count else "?"
 
 
 if __name__ == "__main__":
