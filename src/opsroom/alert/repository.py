@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.sql import Executable
 
 from opsroom.alert.tables import (
@@ -39,6 +41,7 @@ _ALERT_COLUMNS = [column.key for column in _ALERTS.columns]
 _INSERT_ALERTS = insert(_ALERTS).returning(_ALERTS.c.id, sort_by_parameter_order=True)
 _INSERT_MEMBERS = insert(AlertRow.metadata.tables[AlertGroupMemberRow.__tablename__])
 _UPSERTS: dict[str, Executable] = {}
+_ALERT_CLASS = manager_of_class(AlertRow)
 
 
 def _upsert_deliveries(dialect: str) -> Executable:
@@ -52,6 +55,14 @@ def _upsert_deliveries(dialect: str) -> Executable:
             set_={"received_at": statement.excluded.received_at},
         )
     return _UPSERTS[dialect]
+
+
+def transient_alert(values: dict[str, Any]) -> AlertRow:
+    """`AlertRow(**values)` without the ORM's attribute events, which cost a fifth of the
+    writer's time per new alert; for a row that never joins a session (`insert_alerts`)."""
+    row: AlertRow = _ALERT_CLASS.new_instance()
+    row.__dict__.update(values)
+    return row
 
 
 class AlertRepository:

@@ -72,10 +72,12 @@ def refresh_suppression(uow: UnitOfWork, ctx: Context, alerts: list[AlertRow]) -
     rules = ctx.settings.inhibit_rules
     names = IntegrationNames(uow)
     firing = [matching_labels(alert, names) for alert in uow.alerts.open_alerts()] if rules else []
+    # Read once for the whole group, not once per alert (groups hold thousands).
+    silences = uow.alerts.active_silences(ctx.clock.now())
     for alert in open_alerts:
         if alert.suppressed_reason == SOURCE:
             continue
-        reason = suppression_for(uow, ctx, alert, source_suppressed=False)
+        reason = suppression_for(uow, ctx, alert, source_suppressed=False, silences=silences)
         if reason is None and rules and is_inhibited(rules, matching_labels(alert, names), firing):
             reason = INHIBITED
         alert.suppressed_reason = reason
