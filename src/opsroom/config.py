@@ -99,6 +99,8 @@ class WorkerConfig(_Section):
     lease_seconds: int = Field(default=60, ge=5)
     # Extra threads per process that only deliver pages (0: the main worker delivers too).
     delivery_threads: int = Field(default=2, ge=0, le=32)
+    # Done jobs are deleted once this old (housekeeping, every 5 minutes); failed ones stay.
+    keep_done_jobs_hours: float = Field(default=24, ge=0, le=24 * 366)
 
 
 class LoggingConfig(_Section):

@@ -46,6 +46,12 @@ class UnsupportedPayloadError(InvalidInputError):
     code = "unsupported_payload"
 
 
+class UnsupportedMediaTypeError(UnsupportedPayloadError):
+    """An inbound body's Content-Type says it is not in the format the integration reads."""
+
+    code = "unsupported_media_type"
+
+
 class PayloadTooLargeError(InvalidInputError):
     """An inbound body is larger than the configured limit."""
 

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 GUILD_ID = "100000000000000001"
@@ -63,6 +64,8 @@ class Channel:
     messages: list[dict[str, Any]] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     overwrites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    owner_id: str = ""
+    created: str = "2026-12-01T09:00:00.000000+00:00"
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -78,7 +81,9 @@ class Channel:
                 "locked": self.locked,
                 "auto_archive_duration": 10080,
                 "archive_timestamp": "2026-12-01T10:00:00.000000+00:00",
+                "create_timestamp": self.created,
             }
+            data["owner_id"] = self.owner_id
         else:
             data["topic"] = self.topic or None
         return data
@@ -233,7 +238,12 @@ def start_thread_from_message(guild: Guild, ids: list[str], body: dict[str, Any]
     if ids[1] in guild.channels:
         raise DiscordError(400, 160004, "A thread has already been created for this message")
     thread = guild.add_channel(ids[1], name, type=11, parent_id=parent.id)
+    thread.owner_id, thread.created = BOT_USER_ID, datetime.now(UTC).isoformat()
     return thread.as_json()
+
+
+def current_user(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
+    return {"id": BOT_USER_ID, "username": "opsroom", "bot": True, "discriminator": "0"}
 
 
 def active_threads(guild: Guild, ids: list[str], body: dict[str, Any]) -> Any:
@@ -346,6 +356,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("PUT", "/channels/{id}/thread-members/{id}"): add_thread_member,
     ("PUT", "/channels/{id}/permissions/{id}"): edit_permissions,
     ("POST", "/users/@me/channels"): create_dm,
+    ("GET", "/users/@me"): current_user,
     ("PATCH", "/webhooks/{id}/{token}/messages/@original"): edit_original,
     ("PUT", "/applications/{id}/guilds/{id}/commands"): bulk_overwrite_commands,
 }

@@ -48,12 +48,14 @@ class Channel:
     purpose: str = ""
     delete_at: int = 0
     members: list[str] = field(default_factory=list)
+    creator_id: str = ""
+    create_at: int = field(default_factory=lambda: int(time.time() * 1000))
 
     def body(self) -> dict[str, Any]:
         now = int(time.time() * 1000)
         return {
             "id": self.id,
-            "create_at": now,
+            "create_at": self.create_at,
             "update_at": now,
             "delete_at": self.delete_at,
             "team_id": self.team_id,
@@ -62,7 +64,7 @@ class Channel:
             "name": self.name,
             "header": self.header,
             "purpose": self.purpose,
-            "creator_id": BOT_ID,
+            "creator_id": self.creator_id,
         }
 
 
@@ -160,8 +162,18 @@ def create_channel(server: Server, body: Any, match: re.Match[str]) -> tuple[int
     channel = Channel(new_id("ch"), TEAM_ID, name, str(data["display_name"]), str(data["type"]))
     channel.header, channel.purpose = str(data.get("header", "")), str(data.get("purpose", ""))
     channel.members.append(BOT_ID)
+    channel.creator_id = BOT_ID
     server.channels[channel.id] = channel
     return 201, channel.body()
+
+
+def channel_by_name(server: Server, body: Any, match: re.Match[str]) -> tuple[int, Any]:
+    """GET /teams/{team_id}/channels/name/{channel_name} (archived ones only when asked)."""
+    team, name = match.group(1), match.group(2)
+    for channel in server.channels.values():
+        if channel.team_id == team and channel.name == name and not channel.delete_at:
+            return 200, channel.body()
+    raise ApiError(404, "app.channel.get_by_name.missing.app_error", "Channel does not exist.")
 
 
 def patch_channel(server: Server, body: Any, match: re.Match[str]) -> tuple[int, Any]:
@@ -316,6 +328,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Route]] = [
     ("POST", re.compile(r"^/users/usernames$"), users_by_usernames),
     ("POST", re.compile(r"^/users/ids$"), users_by_ids),
     ("POST", re.compile(r"^/channels$"), create_channel),
+    ("GET", re.compile(rf"^/teams/{ID}/channels/name/([a-z0-9_-]+)$"), channel_by_name),
     ("POST", re.compile(r"^/channels/direct$"), direct_channel),
     ("PUT", re.compile(rf"^/channels/{ID}/patch$"), patch_channel),
     ("POST", re.compile(rf"^/channels/{ID}/members$"), add_member),

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+BOT_USER, BOT_ID = "U0BOT", "B0BOT"
 CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")  # "lowercase letters, numbers, hyphens, underscores"
 
 
@@ -27,6 +29,8 @@ class Channel:
     is_private: bool = False
     members: list[str] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    creator: str = "U0SOMEONE"
+    created: int = 1700000000
 
     def body(self) -> dict[str, Any]:
         return {
@@ -37,8 +41,8 @@ class Channel:
             "is_im": False,
             "is_private": self.is_private,
             "is_archived": self.is_archived,
-            "created": 1700000000,
-            "creator": "U0BOT",
+            "created": self.created,
+            "creator": self.creator,
             "topic": {"value": self.topic, "creator": "U0BOT", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
         }
@@ -86,7 +90,8 @@ def conversations_create(ws: Workspace, params: dict[str, Any]) -> dict[str, Any
     channel_id = f"C{len(ws.channels) + 1:08d}"
     channel = ws.add_channel(channel_id, name)
     channel.is_private = str(params.get("is_private", "false")).lower() in ("true", "1")
-    channel.members.append("U0BOT")
+    channel.members.append(BOT_USER)
+    channel.creator, channel.created = BOT_USER, int(time.time())
     return {"ok": True, "channel": channel.body()}
 
 
@@ -139,7 +144,14 @@ def chat_post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     if channel.is_archived:
         raise SlackError("is_archived")
     check_blocks(blocks)
-    message = {"type": "message", "text": text, "blocks": blocks, "ts": ws.next_ts()}
+    message = {
+        "type": "message",
+        "text": text,
+        "blocks": blocks,
+        "ts": ws.next_ts(),
+        "user": BOT_USER,
+        "bot_id": BOT_ID,
+    }
     channel.messages.append(message)
     return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": message}
 
@@ -205,7 +217,46 @@ def check_blocks(blocks: list[dict[str, Any]]) -> None:
             raise SlackError("invalid_blocks")
 
 
+def auth_test(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """Who the token is (docs.slack.dev/reference/methods/auth.test)."""
+    return {
+        "ok": True,
+        "url": "https://example.slack.com/",
+        "team": "Example",
+        "user": "opsroom",
+        "team_id": "T0TEAM",
+        "user_id": BOT_USER,
+        "bot_id": BOT_ID,
+    }
+
+
+def conversations_list(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """Channels, one page of `limit` after `cursor` (an offset here; opaque to callers)."""
+    channels = [c for c in ws.channels.values() if not c.id.startswith("D")]
+    if str(params.get("exclude_archived", "false")).lower() in ("true", "1"):
+        channels = [c for c in channels if not c.is_archived]
+    start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+    page = channels[start : start + limit]
+    more = str(start + limit) if start + limit < len(channels) else ""
+    return {
+        "ok": True,
+        "channels": [c.body() for c in page],
+        "response_metadata": {"next_cursor": more},
+    }
+
+
+def conversations_history(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """A channel's messages, newest first."""
+    channel = ws.channel(params)
+    limit = int(params.get("limit") or 100)
+    newest_first = list(reversed(channel.messages))[:limit]
+    return {"ok": True, "messages": newest_first, "has_more": len(channel.messages) > limit}
+
+
 METHODS = {
+    "auth.test": auth_test,
+    "conversations.list": conversations_list,
+    "conversations.history": conversations_history,
     "conversations.create": conversations_create,
     "conversations.setTopic": conversations_set_topic,
     "conversations.invite": conversations_invite,

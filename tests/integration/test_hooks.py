@@ -237,3 +237,30 @@ def test_generic_resend_after_the_window_counts_as_a_repeat(api: Api, hook: Any)
     clock.advance(timedelta(seconds=11))
     assert api.client.post(url, json=body).json()["status"] == "accepted"
     assert alerts(api)[0]["occurrences"] == 2
+
+
+def test_refire_within_the_duplicate_window_reopens_the_alert(api: Api, hook: Any) -> None:
+    url = hook("generic", "scripts")
+    firing = {"title": "Disk full", "dedup_key": "disk-db1", "severity": "critical"}
+    assert api.client.post(url, json=firing).json()["status"] == "accepted"
+    api.client.post(url, json={**firing, "status": "resolved"})
+    assert alerts(api)[0]["status"] == "resolved"
+    again = api.client.post(url, json=firing)  # the first body again, well within 10 s
+    assert again.status_code == 202
+    assert again.json()["status"] == "accepted"
+    assert again.json()["updated"] == 1
+    [alert] = alerts(api)
+    assert alert["status"] == "firing"
+    assert alert["occurrences"] == 3
+    assert sorted(g["status"] for g in groups(api)) == ["firing", "resolved"]
+
+
+def test_duplicate_of_the_latest_body_still_changes_nothing(api: Api, hook: Any) -> None:
+    url = hook("generic", "scripts")
+    firing = {"title": "Disk full", "dedup_key": "disk-db1"}
+    api.client.post(url, json=firing)
+    api.client.post(url, json={**firing, "status": "resolved"})
+    api.client.post(url, json=firing)
+    [before] = alerts(api)
+    assert api.client.post(url, json=firing).json()["status"] == "duplicate"
+    assert alerts(api) == [before]

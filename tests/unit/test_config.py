@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,23 @@ def test_invalid_yaml_is_refused_with_position(tmp_path: Path) -> None:
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "missing.yaml"
     assert config_error(path) == f"cannot read config file {path}: No such file or directory"
+
+
+def test_maintenance_windows_are_named_as_silences_and_keep_their_first_names(
+    tmp_path: Path,
+) -> None:
+    text = """
+services:
+  - name: checkout
+    maintenance:
+      - {starts_at: 2026-12-05T22:00:00Z, ends_at: 2026-12-06T02:00:00Z, reason: DB upgrade}
+      - {start: 2026-12-07T22:00:00+01:00, end: 2026-12-08T02:00:00}
+"""
+    [service] = load_settings(write(tmp_path, text)).services
+    first, second = service.maintenance
+    assert (first.starts_at, first.ends_at) == (
+        datetime(2026, 12, 5, 22, tzinfo=UTC),
+        datetime(2026, 12, 6, 2, tzinfo=UTC),
+    )
+    assert second.starts_at == datetime(2026, 12, 7, 21, tzinfo=UTC)
+    assert second.ends_at == datetime(2026, 12, 8, 2, tzinfo=UTC)  # no offset: UTC

@@ -4,7 +4,9 @@
 reads what the batch needs once (recent body hashes, the alerts it names, the open groups,
 the active silences) and writes new alerts and their memberships in one flush. Only common
 deliveries take that way: new open alerts on a single route, exact or out-of-date repeats,
-duplicated bodies. From the first delivery that needs anything else, the rest of the batch
+duplicated bodies whose alerts are stored as they say. Alerts that take fields from the stored
+one (status-only, or without a severity) never do. From the first delivery that needs anything
+else, the rest of the batch
 is stored one at a time, each in its own savepoint. Keep `_store_common` in step with
 `ingest` and `_after_change` in service.py.
 """
@@ -18,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from opsroom.alert import notify
+from opsroom.alert.freshness import is_repeat
 from opsroom.alert.model import NormalizedAlert, key_hash, most_severe
 from opsroom.alert.repository import transient_alert
 from opsroom.alert.routing import RouteDecision
@@ -30,8 +33,8 @@ from opsroom.alert.service import (
     _record_on_incident,
     _route,
     alert_lock_key,
+    changes_nothing,
     ingest,
-    is_repeat,
     new_alert_values,
 )
 from opsroom.alert.suppression import suppression_for
@@ -90,11 +93,16 @@ _Step = tuple[NormalizedAlert, RouteDecision, AlertRow | None]
 
 
 def store_delivery(uow: UnitOfWork, ctx: Context, delivery: Delivery) -> Stored:
-    """One delivery on its own; a body seen within the duplicate window changes nothing."""
+    """One delivery on its own; a body seen within the duplicate window is a duplicate when
+    what is stored already says what it says (a re-fire after a resolution is not)."""
     integration = delivery.integration
     now = ctx.clock.now()
     seen = uow.alerts.seen_delivery(integration.id, delivery.body_hash)
-    if seen is not None and now - seen < delivery.duplicate_window:
+    if (
+        seen is not None
+        and now - seen < delivery.duplicate_window
+        and changes_nothing(uow, ctx, integration, delivery.alerts)
+    ):
         return _duplicate(ctx, delivery)
     uow.alerts.record_delivery(integration.id, delivery.body_hash, now)
     result = ingest(uow, ctx, integration, delivery.alerts)
@@ -135,14 +143,34 @@ def _common_prefix(
         key = (delivery.integration.id, delivery.body_hash)
         received = seen.get(key)
         if received is not None and now - received < delivery.duplicate_window:
-            prefix.append(None)
-            continue
+            unchanged = _unchanged(delivery, stored, touched)
+            if unchanged is None:
+                break
+            if unchanged:
+                prefix.append(None)
+                continue
         steps = _common_steps(delivery, stored, touched)
         if steps is None:
             break
         seen[key] = now
         prefix.append(steps)
     return prefix
+
+
+def _unchanged(
+    delivery: Delivery, stored: dict[tuple[int, str], AlertRow], touched: set[tuple[int, str]]
+) -> bool | None:
+    """`changes_nothing` from what the batch read; None when only `store_delivery` can tell
+    (the alert takes fields from the stored one, or an earlier delivery here changed it)."""
+    for incoming, decisions in delivery.plan.routed:
+        key = (delivery.integration.id, incoming.fingerprint)
+        if key in touched or incoming.status_only or not incoming.severity_known:
+            return None
+        existing = stored.get(key)
+        alert = dataclasses.replace(incoming, severity=decisions[0].severity)
+        if existing is None or not is_repeat(existing, alert):
+            return False
+    return True
 
 
 def _common_steps(
@@ -153,6 +181,8 @@ def _common_steps(
         key = (delivery.integration.id, incoming.fingerprint)
         if key in touched or len(decisions) != 1 or incoming.status_only:
             return None  # status-only updates take what is stored: `ingest` handles them
+        if not incoming.severity_known:
+            return None
         alert = dataclasses.replace(incoming, severity=decisions[0].severity)
         existing = stored.get(key)
         if existing is None and not alert.status.is_open:

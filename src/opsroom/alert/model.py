@@ -74,6 +74,9 @@ class NormalizedAlert:
     # The source only says the status changed (PagerDuty acknowledge/resolve, Opsgenie close):
     # ingest keeps the stored title, labels and the rest, and takes just the new status.
     status_only: bool = False
+    # False when the source gave no severity (a resolution such as Site24x7's UP): `severity`
+    # is only a placeholder, and ingest keeps the stored alert's severity.
+    severity_known: bool = True
 
     def content_hash(self) -> str:
         """Hash of everything but timestamps of delivery: equal hashes mean an exact repeat."""

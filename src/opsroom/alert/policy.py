@@ -40,5 +40,5 @@ def in_configured_maintenance(
         return False
     for config in services:
         if config.name == service:
-            return any(window.start <= now < window.end for window in config.maintenance)
+            return any(window.starts_at <= now < window.ends_at for window in config.maintenance)
     return False

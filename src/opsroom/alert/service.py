@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from opsroom.alert import notify
-from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, key_hash, most_severe
+from opsroom.alert.freshness import is_repeat, reads_stored, with_stored
+from opsroom.alert.model import AlertStatus, NormalizedAlert, key_hash, most_severe
 from opsroom.alert.routing import RouteDecision, match_labels, route_alert
-from opsroom.alert.suppression import SOURCE, suppression_for
+from opsroom.alert.suppression import suppression_for
 from opsroom.alert.tables import AlertGroupRow, AlertRow, IntegrationRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -106,27 +107,8 @@ def ingest(
 def _with_stored(
     uow: UnitOfWork, integration: IntegrationRow, alert: NormalizedAlert, now: datetime
 ) -> NormalizedAlert:
-    """A status-only update keeps what is stored; one for a resolved alert changes nothing
-    (PagerDuty drops acknowledge and resolve events for a resolved alert, too)."""
-    row = uow.alerts.get_alert(integration.id, alert.fingerprint) if alert.status_only else None
-    if row is None:
-        return alert
-    resolved = row.status == AlertStatus.RESOLVED
-    return NormalizedAlert(
-        fingerprint=row.fingerprint,
-        status=AlertStatus.RESOLVED if resolved else alert.status,
-        severity=row.severity,
-        title=row.title,
-        group_key=alert.group_key,
-        description=row.description,
-        labels=dict(row.labels),
-        annotations=dict(row.annotations) if resolved else {**row.annotations, **alert.annotations},
-        links=tuple(Link(url=link["url"], text=link.get("text", "")) for link in row.links),
-        starts_at=row.starts_at,
-        ends_at=row.ends_at if resolved or alert.status.is_open else alert.ends_at or now,
-        raw=row.raw if resolved else alert.raw,
-        suppressed=row.suppressed_reason == SOURCE,
-    )
+    row = uow.alerts.get_alert(integration.id, alert.fingerprint) if reads_stored(alert) else None
+    return alert if row is None else with_stored(row, alert, now)
 
 
 def alert_lock_key(integration_id: int, fingerprint: str) -> str:
@@ -159,24 +141,22 @@ def _route(
     )
 
 
-def is_repeat(existing: AlertRow, alert: NormalizedAlert) -> bool:
-    """Only `last_seen` and the count change: an exact repeat, or an out-of-date update."""
-    return existing.content_hash == alert.content_hash() or _is_stale(existing, alert)
-
-
-def _is_stale(existing: AlertRow, alert: NormalizedAlert) -> bool:
-    """An update about an earlier occurrence never overwrites a newer one: an alert that
-    started before the stored one, or a firing that a stored resolution already ended."""
-    if not (alert.starts_at and existing.starts_at):
-        return False
-    if alert.starts_at < existing.starts_at:
-        return True
-    return (
-        alert.status.is_open
-        and existing.status == AlertStatus.RESOLVED
-        and alert.starts_at == existing.starts_at
-        and existing.ends_at is not None
-    )
+def changes_nothing(
+    uow: UnitOfWork, ctx: Context, integration: IntegrationRef, alerts: list[NormalizedAlert]
+) -> bool:
+    """Whether storing these alerts would change nothing but counts: each is stored already
+    as it says (or it is out of date). Only then is a body seen again a duplicate delivery;
+    the first firing's body again after a resolution re-opens the alert."""
+    now = ctx.clock.now()
+    for incoming in alerts:
+        row = uow.alerts.get_alert(integration.id, incoming.fingerprint)
+        if row is None:
+            return False
+        merged = with_stored(row, incoming, now)
+        alert = dataclasses.replace(merged, severity=_route(ctx, integration, merged)[0].severity)
+        if not is_repeat(row, alert):
+            return False
+    return True
 
 
 def _create(

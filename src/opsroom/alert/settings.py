@@ -9,9 +9,18 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from opsroom.alert.matchers import Matcher, parse_matchers
+from opsroom.clock import as_utc
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d|w)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -69,9 +78,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
 
+# A time without an offset is UTC, so it compares with the clock's (never a crash).
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
+
+
 class MaintenanceWindowConfig(_Model):
-    start: datetime
-    end: datetime
+    """Named as silences and the maintenance API name them; `start`/`end` (their first names
+    here) are still accepted."""
+
+    starts_at: UtcTime = Field(validation_alias=AliasChoices("starts_at", "start"))
+    ends_at: UtcTime = Field(validation_alias=AliasChoices("ends_at", "end"))
     reason: str = ""
 
 

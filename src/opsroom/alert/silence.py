@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from opsroom.alert.matchers import parse_matchers
 from opsroom.alert.tables import MaintenanceWindowRow, SilenceRow
+from opsroom.clock import as_utc
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import InvalidInputError, NotFoundError
@@ -34,8 +35,8 @@ def create_silence(
             'e.g. alertname="X" (these would mute every alert)'
         )
     now = ctx.clock.now()
-    start = starts_at or now
-    end = ends_at or (start + duration if duration is not None else None)
+    start = as_utc(starts_at) if starts_at else now
+    end = as_utc(ends_at) if ends_at else (_plus(start, duration) if duration is not None else None)
     if end is None:
         raise InvalidInputError("a silence needs an end: give a duration or ends_at")
     if end <= start or end <= now:
@@ -76,13 +77,19 @@ def add_maintenance(
     ctx: Context,
     *,
     service: str,
-    starts_at: datetime,
-    ends_at: datetime,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    duration: timedelta | None = None,
     reason: str,
     author: str,
 ) -> MaintenanceWindowRow:
-    if ends_at <= starts_at:
-        raise InvalidInputError("a maintenance window must end after it starts")
+    """A window from `starts_at` (default now) to `ends_at`, or for `duration`, as silences."""
+    starts_at = as_utc(starts_at) if starts_at else ctx.clock.now()  # no offset: UTC
+    if ends_at is None and duration is None:
+        raise InvalidInputError("a maintenance window needs an end: give ends_at or a duration")
+    ends_at = as_utc(ends_at) if ends_at else _plus(starts_at, duration or timedelta(0))
+    if ends_at <= starts_at or ends_at <= ctx.clock.now():
+        raise InvalidInputError("a maintenance window must end in the future and after it starts")
     return uow.alerts.add_maintenance(
         MaintenanceWindowRow(
             service=service,
@@ -93,3 +100,10 @@ def add_maintenance(
             created_at=ctx.clock.now(),
         )
     )
+
+
+def _plus(start: datetime, duration: timedelta) -> datetime:
+    try:
+        return start + duration
+    except OverflowError:
+        raise InvalidInputError("the end would be after the year 9999") from None

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.settings import Duration
@@ -41,11 +41,18 @@ class SilenceRead(BaseModel):
 
 
 class MaintenanceCreate(BaseModel):
+    """Times named as for silences; `start`/`end` (as opsroom.yaml first named them) are
+    accepted too. Without `starts_at` it starts now; `duration` (e.g. `4h`) can stand for
+    `ends_at`. A time without an offset is UTC."""
+
     model_config = ConfigDict(extra="forbid")
 
     service: Text = Field(min_length=1, max_length=100)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: datetime | None = Field(
+        default=None, validation_alias=AliasChoices("starts_at", "start")
+    )
+    ends_at: datetime | None = Field(default=None, validation_alias=AliasChoices("ends_at", "end"))
+    duration: Duration | None = None
     reason: Text = Field(default="", max_length=2000)
 
 
@@ -154,6 +161,7 @@ async def add_window(
                 service=body.service,
                 starts_at=body.starts_at,
                 ends_at=body.ends_at,
+                duration=body.duration,
                 reason=body.reason,
                 author=user.name,
             )

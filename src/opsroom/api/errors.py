@@ -18,6 +18,7 @@ log = get_logger(__name__)
 STATUS: list[tuple[type[errors.OpsroomError], int]] = [
     (errors.MalformedPayloadError, 400),
     (errors.PayloadTooLargeError, 413),
+    (errors.UnsupportedMediaTypeError, 415),
     (errors.UnsupportedPayloadError, 422),
     (errors.InvalidInputError, 422),
     (errors.NotFoundError, 404),

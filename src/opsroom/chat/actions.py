@@ -9,7 +9,13 @@ from __future__ import annotations
 from opsroom.chat import commands as cmd
 from opsroom.chat.inbound import ActionInvoked, DeclareForm, DeclareSubmitted, InboundOutcome
 from opsroom.chat.message import ACK, DECLARE, RESOLVE, plain
-from opsroom.chat.runner import authorize, declared_reply, invite_declarer, run_in_incident
+from opsroom.chat.runner import (
+    FollowUp,
+    authorize,
+    declared_reply,
+    invite_declarer,
+    run_in_incident,
+)
 from opsroom.context import Context
 from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
@@ -94,8 +100,7 @@ def _declare_from_group(
             room_id=event.room_id,
         )
         return InboundOutcome(form=form)
-    reply, ok, public = _declare(uow, ctx, actor, group.title, None, group.id, event)
-    return InboundOutcome(reply=plain(reply), ok=ok, public=public)
+    return _declare(uow, ctx, actor, group.title, None, group.id, event)
 
 
 def run_declare_form(
@@ -105,10 +110,7 @@ def run_declare_form(
         authorize(cmd.Declare(title=event.title or "-"), role)
     except PermissionDeniedError as exc:
         return InboundOutcome(reply=plain(exc.message), ok=False)
-    reply, ok, public = _declare(
-        uow, ctx, actor, event.title, event.severity, event.group_id, event
-    )
-    return InboundOutcome(reply=plain(reply), ok=ok, public=public)
+    return _declare(uow, ctx, actor, event.title, event.severity, event.group_id, event)
 
 
 def _declare(
@@ -119,11 +121,11 @@ def _declare(
     severity: int | None,
     group_id: int | None,
     event: ActionInvoked | DeclareSubmitted,
-) -> tuple[str, bool, bool]:
+) -> InboundOutcome:
     platform = event.person.platform
     group = uow.alerts.get_group(group_id) if group_id is not None else None
     if not title.strip():
-        return "a title is required", False, False
+        return InboundOutcome(reply=plain("a title is required"), ok=False)
     try:
         with uow.savepoint():  # a declaration refused half-way leaves no incident behind
             incident = incidents.declare_incident(
@@ -136,5 +138,8 @@ def _declare(
                 invite=invite_declarer(uow, actor, platform),
             )
     except OpsroomError as exc:
-        return exc.message, False, False
-    return declared_reply(uow, incident, platform), True, True
+        return InboundOutcome(reply=plain(exc.message), ok=False)
+    follow_ups: list[FollowUp] = []
+    reply = declared_reply(uow, ctx, incident, platform, follow_ups)
+    pending = [(f.message, f.about_room) for f in follow_ups]
+    return InboundOutcome(reply=plain(reply), public=True, follow_ups=pending)

@@ -8,7 +8,8 @@ adapter without a feature keeps a method that does nothing harmful (see each ada
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from opsroom.chat.limits import Limits
 from opsroom.chat.message import Message, ReplyTarget
@@ -84,6 +85,33 @@ class ChatAdapter(Protocol):
 
     def reply(self, target: ReplyTarget, message: Message) -> None:
         """Answer an inbound request later (when `capabilities.deferred_replies`)."""
+
+
+@runtime_checkable
+class RoomFinder(Protocol):
+    """A platform that can tell whether a room of a given name is one opsroom's bot made for
+    an incident: a create that timed out after the platform made the room is adopted on the
+    retry (which the platform answers with `name_taken`) instead of opening `-2`."""
+
+    def find_room(self, name: str, *, incident_number: int, since: datetime) -> RoomRef | None:
+        """The room if the bot made it for this incident at or after `since`, else None."""
+
+
+@runtime_checkable
+class MessageFinder(Protocol):
+    """A platform whose recent messages opsroom can read back: a post that timed out after
+    the platform accepted it is found on the retry instead of being posted twice."""
+
+    def find_message(self, room_id: str, message: Message) -> str | None:
+        """The id of a message of the bot's in the room showing `message`, else None."""
+
+
+@runtime_checkable
+class RoomLabeler(Protocol):
+    """A platform whose rooms people find by something other than `#<name>` (a Matrix alias)."""
+
+    def room_label(self, room_id: str, name: str) -> str:
+        """The room as people type or click it on the platform (plain text)."""
 
 
 @dataclass(frozen=True)

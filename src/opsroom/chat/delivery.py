@@ -11,11 +11,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from opsroom.chat.base import ChatAdapter, RoomRef
+from opsroom.chat.base import (
+    ChatAdapter,
+    MessageFinder,
+    PostedMessage,
+    RoomFinder,
+    RoomLabeler,
+    RoomRef,
+)
 from opsroom.chat.errors import ChatNameTakenError, ChatRoomArchivedError, ChatRoomNotFoundError
 from opsroom.chat.limits import fit
 from opsroom.chat.message import Message, ReplyTarget, from_dict
-from opsroom.chat.tables import ARCHIVED, CREATED, FAILED, PENDING, ChatRoomRow
+from opsroom.chat.tables import (
+    ARCHIVED,
+    CREATED,
+    FAILED,
+    PENDING,
+    SUMMARY_SENDING,
+    ChatRoomRow,
+)
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.errors import RetryLaterError
@@ -30,6 +44,7 @@ ROOM_WAIT = timedelta(hours=1)
 WAIT_SECONDS = 2.0
 NAME_ATTEMPTS = 20
 OK, TAKEN, ARCHIVED_THERE, GONE = "ok", "name_taken", "is_archived", "not_found"
+NO_ROOM = "(none: the room could not be created)"
 
 
 @dataclass
@@ -49,6 +64,8 @@ def prepare(
 ) -> Plan | None:
     if op == "create_room":
         return _prepare_create(uow, args)
+    if "about_room" in args:
+        args = _naming_room(uow, ctx, adapter, args)
     if op == "reply":
         return Plan(op, args, message=_fitted(adapter, args))
     if "room" not in args:
@@ -60,8 +77,26 @@ def prepare(
         if op == "post":
             _warn(uow, ctx, row, _not_posted(row, args))
         return None
-    message = _fitted(adapter, args) if op == "post" else None
-    return Plan(op, args, room_pk=row.id, target=str(row.room_id), message=message)
+    message = _fitted(adapter, args) if op in ("post", "update") else None
+    plan = Plan(op, args, room_pk=row.id, target=str(row.room_id), message=message)
+    if args.get("summary"):
+        return _prepare_summary(row, plan)
+    return plan
+
+
+def _prepare_summary(row: ChatRoomRow, plan: Plan) -> Plan | None:
+    """The room's summary is posted once: marked as sending (committed) before the call, so
+    a retry after a timeout looks for it on the platform first; once known, it is edited."""
+    if plan.op == "update":
+        if row.summary_id in (None, SUMMARY_SENDING):
+            return None  # never posted: nothing to edit
+        plan.extra["message_id"] = row.summary_id
+        return plan
+    if row.summary_id not in (None, SUMMARY_SENDING):
+        return None  # posted already (a replay after a crash)
+    plan.extra["adopt"] = row.summary_id == SUMMARY_SENDING
+    row.summary_id = SUMMARY_SENDING
+    return plan
 
 
 def call(adapter: ChatAdapter, plan: Plan) -> tuple[str, Any]:
@@ -89,6 +124,8 @@ def finish(
                 "chat.channel_unusable", platform=adapter.platform, channel=plan.target, why=kind
             )
         return None
+    if plan.op == "post" and plan.args.get("summary") and isinstance(value, PostedMessage):
+        row.summary_id = value.id
     if plan.op == "archive" and kind in (OK, ARCHIVED_THERE):
         _mark_archived(ctx, row)
         where = "" if adapter.capabilities.local else f" on {row.platform}"
@@ -108,7 +145,12 @@ def _prepare_create(uow: UnitOfWork, args: dict[str, Any]) -> Plan | None:
         return None  # already created (a retry after a crash), or given up
     incident = uow.incidents.get(row.incident_id)
     assert incident is not None
-    extra = {"name": row.name, "number": incident.number, "title": incident.title}
+    extra = {
+        "name": row.name,
+        "number": incident.number,
+        "title": incident.title,
+        "since": row.created_at,
+    }
     return Plan("create_room", args, room_pk=row.id, extra=extra)
 
 
@@ -147,6 +189,27 @@ def _attempt_of(current: str, number: int, title: str, adapter: ChatAdapter) -> 
     return int(suffix)
 
 
+def _naming_room(
+    uow: UnitOfWork, ctx: Context, adapter: ChatAdapter, args: dict[str, Any]
+) -> dict[str, Any]:
+    """A message that names an incident room (the declare reply, the announcement) waits for
+    the room to exist, then names it as the platform knows it (a `-2` name, an alias)."""
+    row = uow.chat.room(int(args["about_room"]))
+    if row is not None and row.status == PENDING:
+        _room_ready(uow, ctx, {"room": row.id})  # raises: wait for the room
+    label = room_label(adapter, row) if row is not None and row.room_id else NO_ROOM
+    message = dict(args["message"])
+    message["text"] = str(message.get("text", "")) + label
+    return {**args, "message": message}
+
+
+def room_label(adapter: ChatAdapter, row: ChatRoomRow) -> str:
+    """How people find the room: the platform's own reference (a Matrix alias), else #name."""
+    if isinstance(adapter, RoomLabeler) and row.room_id:
+        return adapter.room_label(row.room_id, row.name)
+    return f"#{row.name}"
+
+
 def _room_ready(uow: UnitOfWork, ctx: Context, args: dict[str, Any]) -> ChatRoomRow | None:
     """The incident room a call is for, once it exists; None when it never will."""
     row = uow.chat.room(int(args["room"]))
@@ -167,19 +230,36 @@ def _fitted(adapter: ChatAdapter, args: dict[str, Any]) -> Message:
 
 
 def _create(adapter: ChatAdapter, plan: Plan) -> RoomRef:
-    return adapter.create_room(
-        str(plan.extra["name"]),
-        str(plan.args.get("topic", "")),
-        incident_number=int(plan.extra["number"]),
-    )
+    name, number = str(plan.extra["name"]), int(plan.extra["number"])
+    try:
+        return adapter.create_room(name, str(plan.args.get("topic", "")), incident_number=number)
+    except ChatNameTakenError:
+        # Ours already when an earlier attempt timed out after the platform made the room.
+        if isinstance(adapter, RoomFinder):
+            found = adapter.find_room(name, incident_number=number, since=plan.extra["since"])
+            if found is not None:
+                log.info("chat.room_adopted", platform=adapter.platform, room=name)
+                return found
+        raise
 
 
-def _post(adapter: ChatAdapter, plan: Plan) -> None:
+def _post(adapter: ChatAdapter, plan: Plan) -> PostedMessage:
     assert plan.message is not None
     target = plan.target
     if "direct" in plan.args:
         target = adapter.open_direct(str(plan.args["direct"]))
-    adapter.post(target, plan.message)
+    if plan.extra.get("adopt") and isinstance(adapter, MessageFinder):
+        found = adapter.find_message(target, plan.message)
+        if found is not None:
+            log.info("chat.summary_adopted", platform=adapter.platform, room=target)
+            return PostedMessage(room_id=target, id=found)
+    return adapter.post(target, plan.message)
+
+
+def _update(adapter: ChatAdapter, plan: Plan) -> None:
+    assert plan.message is not None
+    if adapter.capabilities.message_update and plan.extra.get("message_id"):
+        adapter.update(plan.target, str(plan.extra["message_id"]), plan.message)
 
 
 def _topic(adapter: ChatAdapter, plan: Plan) -> None:
@@ -206,6 +286,7 @@ def _reply(adapter: ChatAdapter, plan: Plan) -> None:
 _CALLS = {
     "create_room": _create,
     "post": _post,
+    "update": _update,
     "topic": _topic,
     "invite": _invite,
     "archive": _archive,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from opsroom.chat import outbox
 from opsroom.chat.inbound import Answer, ChatInbound, FormOpener, InboundOutcome, InboundParse
+from opsroom.chat.message import ReplyTarget
 from opsroom.chat.service import handle_inbound
 from opsroom.context import Context
-from opsroom.db.uow import UnitOfWorkFactory
+from opsroom.db.uow import UnitOfWork, UnitOfWorkFactory
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -26,8 +27,20 @@ def run_parsed(
         answer = inbound.answer(parsed, outcomes)
         for target, message in answer.later:
             outbox.reply(uow, ctx, target, message)
+        _follow_up(uow, ctx, outcomes)
         uow.commit()
     return answer, outcomes
+
+
+def _follow_up(uow: UnitOfWork, ctx: Context, outcomes: list[InboundOutcome]) -> None:
+    """Replies that name a new room, after the answer (so a later reply never overtakes
+    them: a Discord reply edits the same message), each once its room exists."""
+    for outcome in outcomes:
+        target = getattr(outcome.event, "reply", None)
+        if not isinstance(target, ReplyTarget):
+            continue
+        for message, room in outcome.follow_ups:
+            outbox.reply(uow, ctx, target, message, about_room=room)
 
 
 def open_forms(opener: FormOpener, outcomes: list[InboundOutcome]) -> None:

@@ -125,6 +125,8 @@ class InboundOutcome:
     public: bool = False
     form: DeclareForm | None = None
     event: InboundEvent | None = None
+    # Replies to the same person once a new room exists: (message, chat_rooms id it names).
+    follow_ups: list[tuple[Message, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

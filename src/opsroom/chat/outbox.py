@@ -53,6 +53,9 @@ def _order_key(args: dict[str, Any]) -> str | None:
         return f"channel:{args['channel']}"
     if "direct" in args:
         return f"direct:{args['direct']}"
+    if "about_room" in args and "target" in args:
+        # A reply naming a new room comes after the room's creation (and its first calls).
+        return f"room:{args['about_room']}"
     return None
 
 
@@ -60,8 +63,12 @@ def post(uow: UnitOfWork, ctx: Context, platform: str, message: Message, **targe
     submit(uow, ctx, platform, "post", message=to_dict(message), **target)
 
 
-def reply(uow: UnitOfWork, ctx: Context, target: ReplyTarget, message: Message) -> None:
-    submit(uow, ctx, target.platform, "reply", target=target.data, message=to_dict(message))
+def reply(
+    uow: UnitOfWork, ctx: Context, target: ReplyTarget, message: Message, **extra: Any
+) -> None:
+    submit(
+        uow, ctx, target.platform, "reply", target=target.data, message=to_dict(message), **extra
+    )
 
 
 def _run_local(

@@ -1,9 +1,10 @@
 """Platforms whose messages opsroom fetches instead of being sent them (chat.inbound.Poller,
 e.g. Mattermost's bot account): one recurring job per platform, in the platform's own lane.
 
-The job's payload carries the cursors; each run enqueues the next run in the same
-transaction, so a crash replays a poll (events are deduplicated by id) and never loses a
-cursor. A rate limit or outage of the platform only delays the next poll.
+The job's payload carries the cursors; each run queues the same job row again with the new
+cursors (`Recur`) in the transaction of its events, so a crash replays a poll (events are
+deduplicated by id) and never loses a cursor, and the job keeps one row rather than leaving a
+done row per poll. A rate limit or outage of the platform only delays the next poll.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from opsroom.chat.service import handle_inbound
 from opsroom.clock import as_utc
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
+from opsroom.jobs.recur import Recur
 from opsroom.logging import get_logger
 
 log = get_logger(__name__)
@@ -31,17 +33,19 @@ def ensure_polling(uow: UnitOfWork, ctx: Context) -> None:
     """One poll job per polling platform (at start; doing it again changes nothing)."""
     for platform in ctx.chat:
         if isinstance(platform.inbound, Poller) and not uow.jobs.has_waiting(POLL, platform.queue):
-            _next(uow, ctx, platform, {}, ctx.clock.now())
+            _first(uow, ctx, platform, {}, ctx.clock.now())
 
 
-def run_poll(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
-    """The job handler of `chat.poll`: new messages in every open room, then the next poll."""
+def run_poll(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> Recur | None:
+    """The job handler of `chat.poll`: new messages in every open room, then the same job
+    again after `poll_seconds` with the new cursors (one row per platform, never a row per
+    poll)."""
     name = str(payload["platform"])
     platform = ctx.chat.get(name) if name in ctx.chat else None
     poller = platform.inbound if platform is not None else None
     if platform is None or not isinstance(poller, Poller):
         log.warning("chat.poll_dropped_unconfigured", platform=name)
-        return
+        return None
     cursors = _cursors(uow, name, payload.get("cursors") or {})
     delay = poller.poll_seconds
     try:
@@ -54,8 +58,8 @@ def run_poll(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None:
         if parsed is not None and parsed.events:
             handle_inbound(uow, ctx, name, parsed)
     if uow.jobs.has_waiting(POLL, platform.queue, running=False):
-        return  # two processes started a chain at once: the other one goes on alone
-    _next(uow, ctx, platform, cursors, ctx.clock.now() + timedelta(seconds=delay))
+        return None  # two processes started a chain at once: the other one goes on alone
+    return Recur(after=delay, payload={"platform": name, "cursors": cursors})
 
 
 def _cursors(uow: UnitOfWork, platform: str, saved: dict[str, Any]) -> dict[str, int]:
@@ -66,7 +70,7 @@ def _cursors(uow: UnitOfWork, platform: str, saved: dict[str, Any]) -> dict[str,
     }
 
 
-def _next(
+def _first(
     uow: UnitOfWork, ctx: Context, platform: ChatPlatform, cursors: dict[str, int], due: datetime
 ) -> None:
     uow.jobs.enqueue(

@@ -91,12 +91,13 @@ def incident_topic(incident: IncidentRow) -> str:
     )
 
 
-def incident_announcement(incident: IncidentRow, room: str | None = None) -> Message:
+def incident_announcement(incident: IncidentRow, room: str = "") -> Message:
+    """`room` names the room; left empty, the outbox appends the room once it exists."""
     return Message(
         text=(
             f"{incident_ref(incident.number)} declared by {incident.declared_by}: "
             f"{incident.title} ({severity_label(incident.severity).upper()}). "
-            f"Join #{room or incident.room}"
+            f"Join {room}"
         ),
         buttons=incident_buttons(incident),
         level="critical" if incident.severity <= 2 else "warning",
@@ -110,7 +111,9 @@ def incident_summary(
         text=f"{incident_ref(incident.number)}: {incident.title}",
         body=(
             f"Severity {severity_label(incident.severity).upper()}, status {incident.status}, "
-            f"declared by {incident.declared_by}" + ("\nLinked alerts:" if groups else "")
+            + (f"commander {incident.commander}, " if incident.commander else "")
+            + f"declared by {incident.declared_by}"
+            + ("\nLinked alerts:" if groups else "")
         ),
         lines=_alert_lines(alerts) if groups else (),
         more_lines=max(0, len(alerts) - MAX_LISTED) if groups else 0,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from opsroom.chat import outbox
+from opsroom.chat import outbox, render
 from opsroom.chat.hub import BUILTIN, ChatPlatform
-from opsroom.chat.message import Message
+from opsroom.chat.message import Message, to_dict
 from opsroom.chat.tables import ARCHIVED, PENDING, ChatRoomRow
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
@@ -49,7 +49,7 @@ def open_rooms(
         users = [*platform.invite, *(invite or {}).get(platform.name, [])]
         if users:
             outbox.submit(uow, ctx, platform.name, "invite", room=row.id, users=users)
-        outbox.post(uow, ctx, platform.name, summary, room=row.id)
+        outbox.post(uow, ctx, platform.name, summary, room=row.id, summary=True)
     return rows
 
 
@@ -81,6 +81,21 @@ def set_topic(uow: UnitOfWork, ctx: Context, incident: IncidentRow, topic: str) 
             outbox.submit(uow, ctx, row.platform, "topic", room=row.id, topic=topic)
 
 
+def refresh_summary(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
+    """Edit each room's summary message (where the platform edits messages) to show the
+    incident's status, severity and commander now; ordered after the summary's post."""
+    groups = uow.alerts.groups_of_incident(incident.id)
+    alerts = [alert for group in groups for alert in uow.alerts.alerts_in_group(group.id)]
+    summary = to_dict(render.incident_summary(incident, groups, alerts))
+    for row in uow.chat.rooms_of_incident(incident.id):
+        if row.platform not in ctx.chat or row.status == ARCHIVED:
+            continue
+        if ctx.chat.get(row.platform).adapter(uow).capabilities.message_update:
+            outbox.submit(
+                uow, ctx, row.platform, "update", room=row.id, message=summary, summary=True
+            )
+
+
 def archive_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> list[ChatRoomRow]:
     rows = [
         row
@@ -105,6 +120,22 @@ def announce(
             continue
         text = message(platform.name) if callable(message) else message
         outbox.post(uow, ctx, platform.name, text, channel=room)
+
+
+def announce_incident(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
+    """The new incident in every platform's incidents channel, naming that platform's room
+    as it ends up there (a `-2` name when the first was taken), once it exists."""
+    for platform in ctx.chat:
+        channel = platform.channels.get("incidents")
+        if channel is None:
+            continue
+        row = uow.chat.room_on(incident.id, platform.name)
+        if row is None:  # a platform without rooms: the built-in room is where to go
+            message = render.incident_announcement(incident, f"#{incident.room}")
+            outbox.post(uow, ctx, platform.name, message, channel=channel)
+            continue
+        message = render.incident_announcement(incident)
+        outbox.post(uow, ctx, platform.name, message, channel=channel, about_room=row.id)
 
 
 def send_direct(

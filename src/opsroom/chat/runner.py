@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from opsroom.alert.silence import create_silence
 from opsroom.chat import commands as cmd
 from opsroom.chat import identity, render, rooms
+from opsroom.chat.delivery import room_label
+from opsroom.chat.message import Message, plain
 from opsroom.context import Context
 from opsroom.db.base import MAX_ID
 from opsroom.db.uow import UnitOfWork
@@ -25,10 +28,29 @@ from opsroom.incident.service import Actor
 from opsroom.incident.tables import IncidentRow
 from opsroom.oncall.service import describe_all
 
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A reply to send after the answer, once the room `about_room` exists (it names it)."""
+
+    message: Message
+    about_room: int
+
+
 _GROUP_REF = re.compile(r"^group:(\S*)(?:\s+(.*))?$", re.DOTALL)
 # What a `viewer` may run; everything else changes an incident and needs `responder`.
 READ_ONLY = (cmd.Help, cmd.ShowTimeline)
 TIMELINE_SHOWN = 50
+# Commands whose result every room of the incident shows, on every platform.
+MIRRORED = (
+    cmd.Ack,
+    cmd.SetStatus,
+    cmd.Update,
+    cmd.SetSeverity,
+    cmd.AssignRole,
+    cmd.Page,
+    cmd.Escalate,
+)
 
 
 def run_command_text(
@@ -40,15 +62,17 @@ def run_command_text(
     *,
     role: str,
     platform: str,
+    follow_ups: list[FollowUp] | None = None,
 ) -> tuple[str, bool, bool]:
     """(reply, ok, public): mistakes become a reply naming the problem; public replies are
-    for everyone in the room, the others only for the person who typed the command."""
+    for everyone in the room, the others only for the person who typed the command.
+    `follow_ups` collects replies to send once a room exists (see `declared_reply`)."""
     try:
         command = cmd.parse_command(text)
         authorize(command, role)
         # A command that fails half-way leaves nothing behind; the message itself stays.
         with uow.savepoint():
-            reply = _run(uow, ctx, command, incident, actor, platform)
+            reply = _run(uow, ctx, command, incident, actor, (platform, follow_ups))
     except (InvalidInputError, NotFoundError, ConflictError, PermissionDeniedError) as exc:
         return exc.message, False, False
     return reply, True, not isinstance(command, READ_ONLY)
@@ -67,12 +91,12 @@ def _run(
     command: cmd.Command,
     incident: IncidentRow | None,
     actor: Actor,
-    platform: str,
+    where: tuple[str, list[FollowUp] | None],
 ) -> str:
     if isinstance(command, cmd.Help):
         return cmd.HELP_TEXT
     if isinstance(command, cmd.Declare):
-        return declare(uow, ctx, command, actor, platform)
+        return declare(uow, ctx, command, actor, *where)
     if isinstance(command, cmd.ShowOnCall):
         lines = describe_all(uow, ctx, schedule=command.schedule, at=ctx.clock.now())
         return "On call:\n" + "\n".join(lines)
@@ -115,6 +139,17 @@ def _run_anywhere(uow: UnitOfWork, ctx: Context, command: cmd.Command, actor: Ac
 def run_in_incident(
     uow: UnitOfWork, ctx: Context, command: cmd.Command, incident: IncidentRow, actor: Actor
 ) -> str:
+    reply = _in_incident(uow, ctx, command, incident, actor)
+    if isinstance(command, MIRRORED):
+        # One timeline, a room per platform: the others' rooms show the change too (the
+        # platform it came from shows it as the reply).
+        rooms.post_to_rooms(uow, ctx, incident, plain(reply), skip=actor.source)
+    return reply
+
+
+def _in_incident(
+    uow: UnitOfWork, ctx: Context, command: cmd.Command, incident: IncidentRow, actor: Actor
+) -> str:
     match command:
         case cmd.Ack():
             return acks.acknowledge_incident(uow, ctx, incident, actor)
@@ -152,7 +187,12 @@ def _group_id(text: str) -> int:
 
 
 def declare(
-    uow: UnitOfWork, ctx: Context, command: cmd.Declare, actor: Actor, platform: str
+    uow: UnitOfWork,
+    ctx: Context,
+    command: cmd.Declare,
+    actor: Actor,
+    platform: str,
+    follow_ups: list[FollowUp] | None = None,
 ) -> str:
     title, severity, group_ids = command.title, command.severity, []
     match = _GROUP_REF.match(title)
@@ -178,7 +218,7 @@ def declare(
         group_ids=group_ids,
         invite=invite_declarer(uow, actor, platform),
     )
-    return declared_reply(uow, incident, platform)
+    return declared_reply(uow, ctx, incident, platform, follow_ups)
 
 
 def invite_declarer(uow: UnitOfWork, actor: Actor, platform: str) -> dict[str, list[str]]:
@@ -187,6 +227,23 @@ def invite_declarer(uow: UnitOfWork, actor: Actor, platform: str) -> dict[str, l
     return {platform: identity.platform_ids(uow, user, platform)} if user else {}
 
 
-def declared_reply(uow: UnitOfWork, incident: IncidentRow, platform: str) -> str:
-    room = rooms.room_names(uow, incident).get(platform, incident.room)
-    return f"Declared {incident_ref(incident.number)}: {incident.title}. Room: #{room}"
+def declared_reply(
+    uow: UnitOfWork,
+    ctx: Context,
+    incident: IncidentRow,
+    platform: str,
+    follow_ups: list[FollowUp] | None = None,
+) -> str:
+    """Names the platform's room as it exists there. A remote platform makes it later (its
+    name may get a `-2`): the reply says so, and a follow-up (sent by chat/gateway.py after
+    the reply) names it once it exists."""
+    text = f"Declared {incident_ref(incident.number)}: {incident.title}."
+    row = uow.chat.room_on(incident.id, platform)
+    if row is None:  # a platform without rooms (Teams' outgoing webhook): the built-in room
+        return f"{text} Room: #{incident.room}"
+    if row.room_id is not None:
+        return f"{text} Room: {room_label(ctx.chat.get(platform).adapter(uow), row)}"
+    if follow_ups is not None:
+        follow_ups.append(FollowUp(plain(f"{text} Room: "), about_room=row.id))
+        return f"{text} Its {platform} room is being opened; a reply names it."
+    return f"{text} Its {platform} room is being opened; the incidents channel will name it."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from opsroom.chat import commands as cmd
-from opsroom.chat import identity
+from opsroom.chat import identity, screen
 from opsroom.chat.actions import run_action, run_declare_form
 from opsroom.chat.builtin.adapter import BuiltinChatAdapter
 from opsroom.chat.builtin.tables import MessageRow
@@ -26,7 +26,7 @@ from opsroom.chat.inbound import (
     Person,
 )
 from opsroom.chat.message import Mention, plain
-from opsroom.chat.runner import run_command_text
+from opsroom.chat.runner import FollowUp, run_command_text
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork
 from opsroom.incident import service as incidents
@@ -76,6 +76,7 @@ def handle_inbound(
     uow: UnitOfWork, ctx: Context, platform: str, parsed: InboundParse
 ) -> list[InboundOutcome]:
     """Run a verified request's events; a platform's retry of a handled event does nothing."""
+    screen.check_ids(parsed)
     event_id, now = parsed.event_id, ctx.clock.now()
     if event_id is not None and not uow.chat.first_delivery(platform, event_id, now):
         return []
@@ -88,7 +89,10 @@ def handle_inbound(
     ]
 
 
-def _handle(uow: UnitOfWork, ctx: Context, event: InboundEvent) -> InboundOutcome:
+def _handle(uow: UnitOfWork, ctx: Context, received: InboundEvent) -> InboundOutcome:
+    event, refusal = screen.screened(received)
+    if refusal is not None:
+        return InboundOutcome(reply=plain(refusal), ok=False, event=event)
     user = identity.user_for(uow, ctx, event.person)
     actor = Actor(user.name, event.person.platform)
     match event:
@@ -117,10 +121,16 @@ def _command(
     text = _with_names(uow, ctx, event.text, event.mentions, platform)
     if text.strip() in (cmd.PREFIX + " declare", cmd.PREFIX + " declare group") and event.trigger:
         return InboundOutcome(form=DeclareForm(room_id=event.room_id))
+    follow_ups: list[FollowUp] = []
     reply, ok, public = run_command_text(
-        uow, ctx, text, incident, actor, role=role, platform=platform
+        uow, ctx, text, incident, actor, role=role, platform=platform, follow_ups=follow_ups
     )
-    return InboundOutcome(reply=plain(reply), ok=ok, public=public)
+    return InboundOutcome(
+        reply=plain(reply),
+        ok=ok,
+        public=public,
+        follow_ups=[(f.message, f.about_room) for f in follow_ups],
+    )
 
 
 def _incident_of_room(uow: UnitOfWork, platform: str, room_id: str) -> IncidentRow | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from opsroom.db.base import Base, UTCDateTime
 
 PENDING, CREATED, ARCHIVED, FAILED = "pending", "created", "archived", "failed"
+SUMMARY_SENDING = "?"
 
 
 class ChatRoomRow(Base):
@@ -31,6 +32,9 @@ class ChatRoomRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The summary message's platform id; SUMMARY_SENDING while a post may have reached the
+    # platform without an answer (a timeout): the retry looks for it before posting again.
+    summary_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class ChatIdentityRow(Base):

@@ -72,24 +72,69 @@ def silence_expire(silence_id: int, author: Annotated[str, typer.Option()] = "cl
     console.print(f"Silence #{silence_id} expired")
 
 
+TimeOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--starts-at",
+        "--start",
+        help="ISO time, e.g. 2026-12-05T22:00:00Z (UTC without an offset); default now.",
+    ),
+]
+EndOption = Annotated[
+    datetime | None, typer.Option("--ends-at", "--end", help="ISO time; or give --duration.")
+]
+
+
 @maintenance_app.command("add")
 def maintenance_add(
     service: Annotated[str, typer.Option()],
-    start: Annotated[datetime, typer.Option(help="ISO time, e.g. 2026-12-05T22:00:00+00:00")],
-    end: Annotated[datetime, typer.Option()],
+    starts_at: TimeOption = None,
+    ends_at: EndOption = None,
+    duration: Annotated[str | None, typer.Option(help="How long, e.g. 4h.")] = None,
     reason: Annotated[str, typer.Option()] = "",
     author: Annotated[str, typer.Option()] = "cli",
 ) -> None:
-    """Add a maintenance window: the service's alerts page nobody during it."""
+    """Add a maintenance window: the service's alerts page nobody during it.
+
+    The options are named as the API's fields (--starts-at, --ends-at); --start and --end,
+    their first names, still work.
+    """
+    try:
+        length = parse_duration(duration) if duration is not None else None
+    except ValueError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     with container() as built, built.uow() as uow:
         window = add_maintenance(
             uow,
             built.ctx,
             service=service,
-            starts_at=start,
-            ends_at=end,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            duration=length,
             reason=reason,
             author=author,
         )
         uow.commit()
-        console.print(f"Maintenance window #{window.id} for {service}")
+        console.print(
+            f"Maintenance window #{window.id} for {service}: "
+            f"{window.starts_at:%Y-%m-%d %H:%M} to {window.ends_at:%Y-%m-%d %H:%M} UTC",
+            markup=False,
+        )
+
+
+@maintenance_app.command("list")
+def maintenance_list() -> None:
+    """List maintenance windows that have not ended (those of opsroom.yaml are in the file)."""
+    with container() as built, built.uow() as uow:
+        table = Table("id", "service", "starts_at", "ends_at", "by", "reason")
+        for row in uow.alerts.list_maintenance(built.ctx.clock.now()):
+            table.add_row(
+                str(row.id),
+                row.service,
+                f"{row.starts_at:%Y-%m-%d %H:%M}",
+                f"{row.ends_at:%Y-%m-%d %H:%M}",
+                row.created_by,
+                row.reason,
+            )
+    console.print(table)

@@ -131,13 +131,7 @@ def _open_rooms(
     summary = render.incident_summary(incident, groups, alerts)
     topic = render.incident_topic(incident)
     rooms.open_rooms(uow, ctx, incident, topic=topic, summary=summary, invite=invite)
-    names = rooms.room_names(uow, incident)
-    rooms.announce(
-        uow,
-        ctx,
-        "incidents",
-        lambda platform: render.incident_announcement(incident, names.get(platform)),
-    )
+    rooms.announce_incident(uow, ctx, incident)
 
 
 def _claim_groups(uow: UnitOfWork, group_ids: list[int]) -> list[Any]:
@@ -192,6 +186,7 @@ def set_status(
     text = f"Status {previous} -> {status}" + (f": {message}" if message else "")
     record(uow, ctx, incident, actor, "status", text, {"from": previous, "to": status})
     rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
+    rooms.refresh_summary(uow, ctx, incident)
     return f"{actor.name} set {incident_ref(incident.number)} to {status}" + (
         f": {message}" if message else ""
     )
@@ -217,6 +212,7 @@ def set_severity(
     text = f"Severity {severity_label(previous).upper()} -> {severity_label(severity).upper()}"
     record(uow, ctx, incident, actor, "severity", text, {"from": previous, "to": severity})
     rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
+    rooms.refresh_summary(uow, ctx, incident)
     return f"{actor.name} changed {incident_ref(incident.number)}: {text}"
 
 
@@ -229,6 +225,7 @@ def assign_role(
     uow.incidents.set_role(incident.id, role, user, ctx.clock.now())
     if role == "commander":
         incident.commander = user
+        rooms.refresh_summary(uow, ctx, incident)
     record(
         uow, ctx, incident, actor, "role", f"@{user} is now {role}", {"role": role, "user": user}
     )

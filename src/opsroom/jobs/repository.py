@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from opsroom.jobs.tables import DEFAULT_QUEUE, JobRow
@@ -90,6 +90,23 @@ class JobRepository:
         job.status = QUEUED
         job.due_at = now + timedelta(seconds=min(2**job.attempts, 300))
         return True
+
+    def recur(self, job: JobRow, due_at: datetime, payload: dict[str, Any]) -> None:
+        """The same row runs again at `due_at` with `payload`: a recurring job keeps one row."""
+        job.payload, job.status, job.due_at = payload, QUEUED, due_at
+        job.attempts, job.last_error = 0, None
+        job.locked_by, job.locked_until, job.finished_at = None, None, None
+
+    def delete_done(self, *, before: datetime, limit: int) -> int:
+        """Delete up to `limit` jobs done before `before`; how many went."""
+        ids = (
+            select(JobRow.id)
+            .where(JobRow.status == DONE, JobRow.finished_at < before)
+            .order_by(JobRow.id)
+            .limit(limit)
+        )
+        result = self._session.execute(delete(JobRow).where(JobRow.id.in_(ids.scalar_subquery())))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def reschedule(
         self, job: JobRow, due_at: datetime, reason: str, *, count_attempt: bool

@@ -21,6 +21,7 @@ from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork, UnitOfWorkFactory
 from opsroom.errors import RetryLaterError
 from opsroom.jobs.phased import PhasedHandler
+from opsroom.jobs.recur import Recur
 from opsroom.jobs.repository import RUNNING
 from opsroom.jobs.tables import DEFAULT_QUEUE, JobRow
 from opsroom.logging import get_logger
@@ -28,8 +29,9 @@ from opsroom.logging import get_logger
 log = get_logger(__name__)
 
 KEY_ORDER_GAP = timedelta(seconds=1)
+DELETE_BATCH = 5000
 
-Handler = Callable[[UnitOfWork, Context, dict[str, Any]], None] | PhasedHandler
+Handler = Callable[[UnitOfWork, Context, dict[str, Any]], Recur | None] | PhasedHandler
 
 
 def worker_name() -> str:
@@ -93,8 +95,12 @@ class Worker:
                     job = self._held(uow, job_id)
                     if job is None:
                         return
-                    handler(uow, self._ctx, payload)
-                    uow.jobs.mark_done(job, self._ctx.clock.now())
+                    again = handler(uow, self._ctx, payload)
+                    now = self._ctx.clock.now()
+                    if isinstance(again, Recur):
+                        uow.jobs.recur(job, now + timedelta(seconds=again.after), again.payload)
+                    else:
+                        uow.jobs.mark_done(job, now)
                     uow.commit()
             self._ctx.metrics.jobs_processed.labels(kind=kind, outcome="done").inc()
         except RetryLaterError as exc:
@@ -173,12 +179,23 @@ class Worker:
 
     def housekeeping(self) -> None:
         """Forget request hashes and chat event ids kept for duplicate detection once they
-        are an hour old (Slack retries for minutes, not hours)."""
+        are an hour old (Slack retries for minutes, not hours), and done jobs once they are
+        `worker.keep_done_jobs_hours` old (failed jobs stay, to be looked at)."""
+        now = self._ctx.clock.now()
         with self._uow() as uow:
-            hour_ago = self._ctx.clock.now() - timedelta(hours=1)
+            hour_ago = now - timedelta(hours=1)
             uow.alerts.prune_deliveries(hour_ago)
             uow.chat.prune_deliveries(hour_ago)
             uow.commit()
+        keep = timedelta(hours=self._ctx.settings.worker.keep_done_jobs_hours)
+        while True:  # in batches: a backlog of done jobs never holds a long lock
+            with self._uow() as uow:
+                deleted = uow.jobs.delete_done(before=now - keep, limit=DELETE_BATCH)
+                uow.commit()
+            if deleted:
+                log.info("jobs.done_deleted", count=deleted)
+            if deleted < DELETE_BATCH:
+                return
 
     def run_forever(self, stop: threading.Event, wake: threading.Event) -> None:
         log.info("worker.started", worker=self.name, queues=",".join(self.queues or ("*",)))

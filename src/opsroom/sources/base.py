@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,9 +13,29 @@ from urllib.parse import parse_qsl
 from pydantic import AfterValidator, ValidationError
 
 from opsroom.alert.model import NormalizedAlert
-from opsroom.errors import MalformedPayloadError, OpsroomError, UnsupportedPayloadError
+from opsroom.errors import (
+    MalformedPayloadError,
+    OpsroomError,
+    UnsupportedMediaTypeError,
+    UnsupportedPayloadError,
+)
 from opsroom.jsonfast import compact_size, loads_or_none
 from opsroom.text import find_bad_text, may_hold_bad_text
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+# Content types that say a body is form data, never JSON.
+FORM_TYPES = frozenset({FORM_TYPE, "multipart/form-data"})
+_FORM_FIELD = re.compile(rb"^\s*[A-Za-z_][A-Za-z0-9_.%-]*=")
+
+
+def wrong_media_type(expected: str, got: str, hint: str = "") -> UnsupportedMediaTypeError:
+    """415 naming the Content-Type the source reads and the one the request had."""
+    message = f"this hook takes {expected} bodies; got Content-Type {got}"
+    return UnsupportedMediaTypeError(
+        f"{message}: {hint}" if hint else message,
+        details=[{"field": "Content-Type", "problem": f"expected {expected}", "got": got}],
+    )
 
 
 @dataclass(frozen=True)
@@ -29,8 +50,22 @@ class HookRequest:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    def json(self) -> Any:
+    def json(self, hint: str = "") -> Any:
+        """The body as JSON; refused with 415 when its Content-Type says it is form data.
+
+        A missing Content-Type, `text/plain` (Amazon SNS) or any other is read as JSON: many
+        senders send none or a vague one. `hint` tells the sender how to fix a refusal.
+        """
+        if self.content_type in FORM_TYPES:
+            raise wrong_media_type(JSON_TYPE, self.content_type, hint)
         return decode_json(self.body)
+
+    def looks_like_json(self) -> bool:
+        return self.body.lstrip()[:1] in (b"{", b"[")
+
+    def looks_like_form(self) -> bool:
+        """`name=value&...` fields, as curl --data-urlencode or a form-posting tool sends."""
+        return bool(_FORM_FIELD.match(self.body)) and not self.looks_like_json()
 
     def form(self) -> dict[str, str]:
         """Form fields (`application/x-www-form-urlencoded`); the last value of a name wins."""
@@ -100,6 +135,11 @@ def _decode_json_slowly(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise MalformedPayloadError("body is not UTF-8 encoded JSON") from exc
     except json.JSONDecodeError as exc:
+        if _FORM_FIELD.match(body):
+            raise MalformedPayloadError(
+                "body is not valid JSON: it looks like form fields (name=value&...); this hook "
+                f"takes JSON, sent with Content-Type: {JSON_TYPE}"
+            ) from exc
         raise MalformedPayloadError(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc

@@ -355,3 +355,26 @@ def teams_driver(
     teams_client: TestClient, teams_container: Container, teams: TeamsContractServer
 ) -> TeamsDriver:
     return TeamsDriver(teams_client, teams_container, teams)
+
+
+@pytest.fixture
+def matrix_offline(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Container]]:
+    """opsroom with Matrix configured; outbound jobs are never run (no homeserver)."""
+    settings = load_settings(
+        Path(os.devnull),
+        var_dir=str(tmp_path / "var"),
+        database={"url": database_url},
+        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
+        chat={
+            "matrix": {
+                "homeserver_url": "http://127.0.0.1:9",
+                "user_id": "@opsroom:example.test",
+                "as_token": "as-token-for-tests-only",
+                "hs_token": "hs-token-for-tests-only",
+            }
+        },
+    )
+    container = bootstrap(settings)
+    with TestClient(create_app(container, run_worker=False)) as client:
+        yield client, container
+    container.close()

@@ -57,7 +57,7 @@ def test_slash_command_is_deferred_then_the_reply_replaces_it(
     assert discord.guild.originals[payload["token"]] == {}  # nothing sent inside the request
     reply = discord_driver.reply_to(payload)
     assert reply == "Declared INC-1: Checkout is slow. Room: #inc-1-checkout-is-slow"
-    [edit] = discord.ok("PATCH /webhooks/{id}/{token}/messages/@original")
+    *_, edit = discord.ok("PATCH /webhooks/{id}/{token}/messages/@original")  # then the room
     assert "authorization" not in edit.headers  # the interaction token is the credential
     assert edit.body["allowed_mentions"] == {"parse": []}
 

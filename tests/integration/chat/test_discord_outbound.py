@@ -140,6 +140,27 @@ def test_server_errors_and_slow_replies_are_retried_with_backoff(
     assert [t.name for t in threads] == ["inc-1-checkout-is-slow"]
 
 
+def test_a_thread_our_unanswered_create_made_is_adopted(
+    discord_container: Container, discord: DiscordContractServer
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.contract.discord_api import BOT_USER_ID
+
+    declare(discord_container)
+    # What a first attempt did on Discord before its answer was lost.
+    made = discord.guild.add_channel("200000000000000998", "inc-1-checkout-is-slow", type=11)
+    made.parent_id, made.owner_id = INCIDENTS_ID, BOT_USER_ID
+    made.created = datetime.now(UTC).isoformat()
+    drain(discord_container)
+    threads = [c.name for c in discord.guild.channels.values() if c.type == 11]
+    assert threads == ["inc-1-checkout-is-slow"]
+    with discord_container.uow() as uow:
+        row = uow.chat.room_on(1, "discord")
+        assert row is not None and (row.name, row.room_id) == (made.name, made.id)
+    assert discord.messages(made.id)[0].startswith("INC-1: Checkout is slow")
+
+
 def test_a_thread_name_in_use_gets_a_suffix(
     discord_container: Container, discord: DiscordContractServer
 ) -> None:

@@ -47,7 +47,10 @@ def run(container: Container, *events: object, event_id: str | None = None) -> l
 def declare_in_fake_room(container: Container, person: Person) -> str:
     [outcome] = run(container, CommandInvoked(person, "C-INCIDENTS", "/inc declare sev2 DB down"))
     assert outcome.ok and outcome.reply is not None
-    assert outcome.reply.text == "Declared INC-1: DB down. Room: #inc-1-db-down"
+    assert outcome.reply.text == (
+        "Declared INC-1: DB down. Its fake room is being opened; a reply names it."
+    )
+    assert outcome.follow_ups and outcome.follow_ups[0][0].text == "Declared INC-1: DB down. Room: "
     container.worker().drain()
     with container.uow() as uow:
         row = uow.chat.room_on(1, "fake")

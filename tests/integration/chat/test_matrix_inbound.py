@@ -3,18 +3,13 @@ once (a retried transaction changes nothing), the bot's own events ignored."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from opsroom.api.app import create_app
-from opsroom.bootstrap import Container, bootstrap
+from opsroom.bootstrap import Container
 from opsroom.chat.tables import CREATED
-from opsroom.config import load_settings
 from opsroom.incident.service import Actor, declare_incident
 from tests.unit.chat.test_matrix import fixture
 
@@ -23,26 +18,8 @@ TOKEN = {"Authorization": "Bearer hs-token-for-tests-only"}
 
 
 @pytest.fixture
-def offline(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Container]]:
-    """opsroom with Matrix configured; outbound jobs are never run (no homeserver)."""
-    settings = load_settings(
-        Path(os.devnull),
-        var_dir=str(tmp_path / "var"),
-        database={"url": database_url},
-        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
-        chat={
-            "matrix": {
-                "homeserver_url": "http://127.0.0.1:9",
-                "user_id": "@opsroom:example.test",
-                "as_token": "as-token-for-tests-only",
-                "hs_token": "hs-token-for-tests-only",
-            }
-        },
-    )
-    container = bootstrap(settings)
-    with TestClient(create_app(container, run_worker=False)) as client:
-        yield client, container
-    container.close()
+def offline(matrix_offline: tuple[TestClient, Container]) -> tuple[TestClient, Container]:
+    return matrix_offline
 
 
 def incident_in_fixture_room(container: Container) -> int:

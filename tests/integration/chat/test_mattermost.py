@@ -3,6 +3,7 @@ outages, archived channels, buttons, identities and the bot account reading post
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +92,31 @@ def test_taken_channel_name_gets_a_suffix(
     assert channel.name == "inc-1-checkout-2"
     taken = "store.sql_channel.save_channel.exists.app_error"
     assert [c.error for c in mattermost.calls if c.route == "POST /channels"] == [taken, ""]
+
+
+def test_channel_made_by_a_timed_out_create_is_adopted_not_doubled(
+    mattermost_driver: MattermostDriver,
+    mattermost_container: Container,
+    mattermost: MattermostContractServer,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from opsroom.clock import FakeClock
+
+    clock = FakeClock(datetime.now(UTC))
+    mattermost_container.ctx.clock = clock
+    mattermost.inject("POST /channels", "slow", delay=3.0)  # longer than the 2 s timeout
+    declare(mattermost_container, "Checkout")
+    mattermost_container.worker().drain()
+    time.sleep(1.5)  # Mattermost made the channel after opsroom gave up waiting
+    for _ in range(2):
+        clock.advance(timedelta(seconds=10))
+        mattermost_container.worker().drain()
+    names = sorted(c.name for c in mattermost.state.channels.values() if c.name.startswith("inc-"))
+    assert names == ["inc-1-checkout"]
+    assert (
+        mattermost_driver.room_of(1) == mattermost.state.channels[mattermost_driver.room_of(1)].id
+    )
 
 
 def test_alert_text_cannot_mention_anyone_or_inject_markdown(
@@ -266,6 +292,22 @@ def test_direct_messages_open_a_direct_channel(
     [channel] = [c for c in mattermost.state.channels.values() if c.type == "D"]
     assert sorted(channel.members) == sorted([USERS["opsroom"], USERS["bob"]])
     assert mattermost_driver.messages(channel.id) == ["You are paged"]
+
+
+def test_the_poll_job_reuses_its_one_row(
+    mattermost_driver: MattermostDriver, mattermost_container: Container
+) -> None:
+    from opsroom.chat.poller import POLL
+
+    room = mattermost_driver.incidents_room
+    mattermost_driver.command(room, "/inc declare sev2 DB down", user="alice")
+    mattermost_container.worker().drain()
+    room = mattermost_driver.room_of(1)
+    for text in ("first", "second", "third"):  # each waits for a poll to read it
+        mattermost_driver.say(room, text, user="bob")
+    with mattermost_container.uow() as uow:
+        polls = [job for job in uow.jobs.list_jobs(limit=500) if job.kind == POLL]
+    assert [job.status for job in polls] == ["queued"], [(j.id, j.status) for j in polls]
 
 
 def test_one_poll_chain_per_platform_even_when_two_processes_start_one(

@@ -137,9 +137,14 @@ def test_declaring_from_slack_invites_the_declarer_and_names_the_slack_channel(
         "C0INCIDENTS", "/inc declare Ünïcode 🔥 DB.Primary DOWN", user="alice"
     )
     assert reply == (
-        "Declared INC-1: Ünïcode 🔥 DB.Primary DOWN. Room: #inc-1-unicode-db-primary-down"
+        "Declared INC-1: Ünïcode 🔥 DB.Primary DOWN. Its slack room is being opened; "
+        "a reply names it."
     )
     slack_driver.container.worker().drain()
+    [follow_up] = slack.responses
+    assert follow_up["text"] == (
+        "Declared INC-1: Ünïcode 🔥 DB.Primary DOWN. Room: #inc-1-unicode-db-primary-down"
+    )
     channel = slack.channel_named("inc-1-unicode-db-primary-down")
     assert "U0ALICE" in channel.members
     assert channel.topic == "INC-1 SEV3 investigating: Ünïcode 🔥 DB.Primary DOWN"
@@ -202,6 +207,7 @@ def test_buttons_answer_at_once_and_reply_through_response_url(
     slack_driver: SlackDriver, slack: SlackContractServer
 ) -> None:
     room = declare(slack_driver)
+    slack.responses.clear()  # the declare reply's follow-up naming the channel
     response = slack_driver.press(room, "ack", "incident:1", user="bob")
     assert response.status_code == 200 and response.content == b""
     assert slack.responses == []  # the reply is a job, not part of the 3-second answer

@@ -469,3 +469,22 @@ def test_generic_refuses_json_array_body() -> None:
     with pytest.raises(UnsupportedPayloadError) as caught:
         generic(b'[{"title": "x"}]')
     assert caught.value.message == "not a generic payload: expected a JSON object"
+
+
+def test_generic_resolution_without_severity_keeps_the_stored_one() -> None:
+    [resolution] = generic({"title": "Disk full", "status": "resolved"})
+    assert resolution.severity_known is False
+    [firing] = generic({"title": "Disk full"})
+    assert firing.severity_known is True  # a firing without one is a warning, as documented
+    [explicit] = generic({"title": "Disk full", "status": "resolved", "severity": "info"})
+    assert explicit.severity_known is True
+
+
+def test_form_fields_sent_to_a_json_source_say_so() -> None:
+    request = HookRequest(body=b"title=Disk+full&severity=critical", headers={})
+    with pytest.raises(MalformedPayloadError) as caught:
+        GenericSource().parse(request)
+    assert caught.value.message == (
+        "body is not valid JSON: it looks like form fields (name=value&...); this hook takes "
+        "JSON, sent with Content-Type: application/json"
+    )

@@ -265,3 +265,10 @@ def test_form_encoded_body_is_refused_with_a_hint() -> None:
 def test_malformed_body_is_malformed_payload() -> None:
     with pytest.raises(MalformedPayloadError, match=r"^body is not valid JSON: "):
         parse(b'{"alert_id": "48213577", "alert_transition": ')
+
+
+def test_recovery_says_a_severity_only_through_its_priority() -> None:
+    assert parse(fixture_json("datadog/resolved.json")).severity_known is True
+    no_priority = {**fixture_json("datadog/resolved.json"), "alert_priority": ""}
+    assert parse(no_priority).severity_known is False
+    assert parse({**fixture_json("datadog/firing.json"), "alert_priority": ""}).severity_known

@@ -402,3 +402,12 @@ def test_non_utf8_body_is_malformed() -> None:
     with pytest.raises(MalformedPayloadError) as caught:
         parse(b"notification.type=PROBLEM&host.name=caf\xe9")
     assert caught.value.message == "form body is not UTF-8"
+
+
+def test_json_without_a_content_type_is_refused_saying_what_icinga_sends() -> None:
+    with pytest.raises(UnsupportedPayloadError) as caught:
+        parse(b'[{"notification.type": "PROBLEM"}]', {"content-type": "text/plain"})
+    assert "Icinga 2 posts its runtime macros (notification.type, host.name, ...)" in (
+        caught.value.message
+    )
+    assert caught.value.message.endswith("; got JSON")

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint
-from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
+from opsroom.errors import MalformedPayloadError, UnsupportedMediaTypeError, UnsupportedPayloadError
 from opsroom.sources.base import HookRequest
 from opsroom.sources.nagios.source import NagiosSource
 
@@ -536,3 +536,35 @@ def test_non_utf8_body_is_malformed() -> None:
     with pytest.raises(MalformedPayloadError) as caught:
         parse(b"NOTIFICATIONTYPE=PROBLEM&HOSTNAME=caf\xe9")
     assert caught.value.message == "form body is not UTF-8"
+
+
+def test_recovery_keeps_the_severity_of_the_state_it_left_or_says_it_has_none() -> None:
+    recovery = nagios("nagios/service_recovery.txt")
+    assert (recovery.severity, recovery.severity_known) == ("critical", True)
+    assert recovery.starts_at is None  # ingest keeps the problem's start
+    unknown = parse(edited("nagios/service_recovery.txt", LASTSERVICESTATE=None))
+    assert unknown.severity_known is False
+
+
+def test_json_without_a_content_type_is_refused_saying_what_nagios_sends() -> None:
+    with pytest.raises(UnsupportedPayloadError) as caught:
+        parse(b' {"NOTIFICATIONTYPE": "PROBLEM", "HOSTNAME": "db1"}', {})
+    assert caught.value.message == (
+        "not a nagios payload: expected form fields (application/x-www-form-urlencoded): "
+        "Nagios posts its macros (NOTIFICATIONTYPE, HOSTNAME, ...) as form fields with "
+        "curl --data-urlencode; got JSON"
+    )
+
+
+def test_json_content_type_is_refused_as_an_unsupported_media_type() -> None:
+    with pytest.raises(UnsupportedMediaTypeError, match=r"got JSON \(application/json\)$"):
+        parse(
+            fixture_bytes("nagios/service_problem_critical.txt"),
+            {"content-type": "application/json"},
+        )
+
+
+def test_multipart_form_is_refused_pointing_at_data_urlencode() -> None:
+    headers = {"content-type": "multipart/form-data; boundary=x"}
+    with pytest.raises(UnsupportedMediaTypeError, match=r"\(curl -F\): use --data-urlencode$"):
+        parse(b"--x\r\nContent-Disposition: form-data; name=HOSTNAME\r\n\r\ndb1\r\n--x--", headers)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint
-from opsroom.errors import MalformedPayloadError, UnsupportedPayloadError
+from opsroom.errors import MalformedPayloadError, UnsupportedMediaTypeError, UnsupportedPayloadError
 from opsroom.sources.base import HookRequest
 from opsroom.sources.site24x7.source import Site24x7Source
 
@@ -203,3 +203,30 @@ def test_form_encoded_body_is_refused_with_a_hint() -> None:
 def test_malformed_body_is_malformed_payload() -> None:
     with pytest.raises(MalformedPayloadError, match=r"^body is not valid JSON: "):
         parse(b'{"MONITORNAME": "Checkout page", "STATUS": DOWN}')
+
+
+def test_up_carries_no_severity_so_the_stored_one_is_kept() -> None:
+    assert parse(fixture_json("site24x7/up.json")).severity_known is False
+    assert parse(fixture_json("site24x7/down.json")).severity_known is True
+
+
+@pytest.mark.parametrize("headers", [{}, {"content-type": "text/plain"}])
+def test_form_fields_without_a_form_content_type_are_refused_saying_what_is_expected(
+    headers: dict[str, str],
+) -> None:
+    nagios_body = (
+        SOURCES_DIR / "nagios" / "fixtures" / "service_problem_critical.txt"
+    ).read_bytes()
+    for body in (b"MONITORNAME=Checkout+page&STATUS=DOWN", nagios_body):
+        request = HookRequest(body=body, headers=headers)
+        with pytest.raises(UnsupportedPayloadError) as caught:
+            Site24x7Source().parse(request)
+        assert caught.value.message == (
+            "not a site24x7 payload: got form fields; tick 'Post as JSON' on the Site24x7 "
+            "webhook, so that it posts its incident parameters (MONITORNAME, STATUS, ...) as JSON"
+        )
+
+
+def test_form_content_type_is_an_unsupported_media_type() -> None:
+    with pytest.raises(UnsupportedMediaTypeError, match="application/json"):
+        parse(b"MONITORNAME=x&STATUS=DOWN", content_type="application/x-www-form-urlencoded")

@@ -11,6 +11,7 @@ whose topic is the channel topic; at resolution it moves to the archive category
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -29,6 +30,8 @@ log = get_logger(__name__)
 
 PUBLIC_THREAD, TEXT_CHANNEL = 11, 0
 ONE_WEEK = 10080  # minutes: the longest auto-archive Discord offers
+# Discord's clock and ours may differ a little: a thread made just before our row is ours.
+SKEW = timedelta(minutes=1)
 # Permission bits (discord.com/developers/docs/topics/permissions).
 VIEW_CHANNEL, SEND_MESSAGES, READ_HISTORY = 1 << 10, 1 << 11, 1 << 16
 SEND_IN_THREADS, CREATE_PUBLIC_THREADS, ADD_REACTIONS = 1 << 38, 1 << 35, 1 << 6
@@ -112,6 +115,24 @@ class DiscordChatAdapter:
             self._forget_starter(parent, str(starter["id"]))
             raise
         return RoomRef(id=str(thread["id"]), name=str(thread.get("name", name)))
+
+    def find_room(self, name: str, *, incident_number: int, since: datetime) -> RoomRef | None:
+        """The incidents channel's thread `name` if our bot started it at or after `since`
+        (our create that timed out after Discord made it). Channels (rooms: channel) carry
+        no creator, so they are never adopted."""
+        if not self.threads:
+            return None
+        bot = str((self.rest.call("GET", "/users/@me") or {}).get("id", ""))
+        parent = str(self.settings.incidents_channel)
+        active = self.rest.call("GET", f"/guilds/{self.settings.guild_id}/threads/active") or {}
+        for thread in active.get("threads", []):
+            if thread.get("parent_id") != parent or thread.get("name") != name:
+                continue
+            made = str((thread.get("thread_metadata") or {}).get("create_timestamp") or "")
+            ours = bool(bot) and thread.get("owner_id") == bot
+            if ours and made and datetime.fromisoformat(made) >= since - SKEW:
+                return RoomRef(id=str(thread["id"]), name=name)
+        return None
 
     def _forget_starter(self, parent: str, message_id: str) -> None:
         """A retry posts a new starter message: this one would be a stray."""

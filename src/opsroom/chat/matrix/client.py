@@ -10,6 +10,7 @@ name and topic. The shared #alerts / #incidents rooms are joined on the first po
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,13 +20,15 @@ from nio import (
     ErrorResponse,
     JoinResponse,
     RoomGetStateEventResponse,
+    RoomMessagesResponse,
     RoomPreset,
+    RoomResolveAliasResponse,
     RoomSendResponse,
     RoomVisibility,
 )
 
 from opsroom.chat.base import Capabilities, PostedMessage, RoomRef
-from opsroom.chat.errors import ChatRoomNotFoundError
+from opsroom.chat.errors import ChatPlatformError, ChatRoomNotFoundError
 from opsroom.chat.matrix import render
 from opsroom.chat.matrix.api import call, check, is_already_member
 from opsroom.chat.matrix.settings import MatrixSettings
@@ -39,6 +42,7 @@ CLOSED = "[closed] "
 MESSAGE = "m.room.message"
 # A state event in each incident room saying which incident it is (for people and tools).
 INCIDENT_STATE = "org.opsroom.incident"
+HISTORY = 50  # recent events read back to find a message whose send went unanswered
 
 
 class MatrixChatAdapter:
@@ -60,6 +64,10 @@ class MatrixChatAdapter:
 
     def escape(self, text: str) -> str:
         return render.escape(text)
+
+    def room_label(self, room_id: str, name: str) -> str:
+        """The room's alias (clients make it a link), as created in `create_room`."""
+        return f"#{self.settings.alias_prefix}{name}:{self.settings.server_name}"
 
     def create_room(self, name: str, topic: str, *, incident_number: int) -> RoomRef:
         private = self.settings.private_rooms
@@ -84,6 +92,42 @@ class MatrixChatAdapter:
         room_id = call(self.settings, work)
         log.info("matrix.room_created", room=name, incident=incident_number)
         return RoomRef(id=room_id, name=name)
+
+    def find_room(self, name: str, *, incident_number: int, since: datetime) -> RoomRef | None:
+        """The room behind our alias if its opsroom state names this incident: our create
+        that timed out after the homeserver made it (alias prefixes keep installs apart)."""
+        alias = self.room_label("", name)
+
+        async def work(client: AsyncClient) -> str | None:
+            resolved = await client.room_resolve_alias(alias)
+            if not isinstance(resolved, RoomResolveAliasResponse):
+                return None
+            try:
+                state = await _state(client, resolved.room_id, INCIDENT_STATE)
+            except ChatPlatformError:
+                return None  # not a room of ours: the bot cannot even read it
+            return resolved.room_id if state.get("number") == incident_number else None
+
+        room_id = call(self.settings, work)
+        return RoomRef(id=room_id, name=name) if room_id else None
+
+    def find_message(self, room_id: str, message: Message) -> str | None:
+        """The id of one of the bot's recent events in the room showing `message` (a send
+        whose answer was lost): the retry adopts it instead of sending it again."""
+        body = render.content(message)["body"]
+
+        async def work(client: AsyncClient) -> str | None:
+            response = await client.room_messages(room_id, limit=HISTORY)
+            if not isinstance(response, RoomMessagesResponse):
+                return None
+            for event in response.chunk:
+                source = getattr(event, "source", {}) or {}
+                content = source.get("content") or {}
+                if source.get("sender") == self.settings.user_id and content.get("body") == body:
+                    return str(source.get("event_id"))
+            return None
+
+        return call(self.settings, work)
 
     def post(self, room_id: str, message: Message) -> PostedMessage:
         return self._send(room_id, render.content(message))

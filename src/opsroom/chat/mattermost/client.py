@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,6 +34,8 @@ from opsroom.logging import get_logger
 log = get_logger(__name__)
 
 PLATFORM = "mattermost"
+# Mattermost's clock and ours may differ a little: a channel made just before our row is ours.
+SKEW = timedelta(minutes=1)
 NAME_TAKEN = frozenset(
     {
         "store.sql_channel.save_channel.exists.app_error",
@@ -90,6 +93,18 @@ class MattermostChatAdapter:
             "header": topic[:1024],
         }
         channel = self.call("POST", "/channels", json=body)
+        return RoomRef(id=str(channel["id"]), name=str(channel.get("name", name)))
+
+    def find_room(self, name: str, *, incident_number: int, since: datetime) -> RoomRef | None:
+        """The team's channel `name` if our bot created it at or after `since` (our create
+        that timed out after Mattermost made the channel)."""
+        try:
+            channel = self.call("GET", f"/teams/{self.settings.team_id}/channels/name/{name}")
+        except ChatRoomNotFoundError:
+            return None
+        created = datetime.fromtimestamp(int(channel.get("create_at") or 0) / 1000, tz=UTC)
+        if channel.get("creator_id") != self.bot_id() or created < since - SKEW:
+            return None
         return RoomRef(id=str(channel["id"]), name=str(channel.get("name", name)))
 
     def post(self, room_id: str, message: Message) -> PostedMessage:

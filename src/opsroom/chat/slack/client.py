@@ -11,6 +11,7 @@ from __future__ import annotations
 import urllib.error
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -39,6 +40,9 @@ UNAVAILABLE = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
 RATE_LIMITED = frozenset({"ratelimited", "rate_limited"})
+MAX_PAGES, HISTORY = 50, 100
+# Slack's clock and ours may differ a little: a channel made just before our row is ours.
+SKEW = timedelta(minutes=1)
 
 
 class SlackChatAdapter:
@@ -65,6 +69,7 @@ class SlackChatAdapter:
     ) -> None:
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
         self._settings = settings
+        self._bot: str | None = None
         self.web = WebClient(
             token=token,
             base_url=settings.api_url,
@@ -87,6 +92,44 @@ class SlackChatAdapter:
         # The topic is a call of its own (the outbox's next job): retrying this one after a
         # failed setTopic would find our own channel's name taken.
         return RoomRef(id=str(channel["id"]), name=str(channel.get("name", name)))
+
+    def find_room(self, name: str, *, incident_number: int, since: datetime) -> RoomRef | None:
+        """The channel `name` if our bot created it at or after `since` (our create that timed
+        out): Slack has no lookup by name, so the channel list is paged through."""
+        bot = self._bot_user()
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            with _translated("conversations.list"):
+                response = self.web.conversations_list(
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=1000,
+                    cursor=cursor or None,
+                )
+            for channel in response.get("channels") or []:
+                if channel.get("name") == name:
+                    ours = channel.get("creator") == bot and _created(channel) >= since - SKEW
+                    return RoomRef(id=str(channel["id"]), name=name) if ours else None
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None
+        return None
+
+    def find_message(self, room_id: str, message: Message) -> str | None:
+        """The `ts` of a recent message of our bot's showing this message's text."""
+        bot, text = self._bot_user(), render.payload(message)["text"]
+        with _translated("conversations.history"):
+            response = self.web.conversations_history(channel=room_id, limit=HISTORY)
+        for item in response.get("messages") or []:
+            if item.get("user") == bot and item.get("text") == text:
+                return str(item["ts"])
+        return None
+
+    def _bot_user(self) -> str:
+        if self._bot is None:
+            with _translated("auth.test"):
+                self._bot = str(self.web.auth_test()["user_id"])
+        return self._bot
 
     def post(self, room_id: str, message: Message) -> PostedMessage:
         with _translated("chat.postMessage"):
@@ -138,6 +181,10 @@ class SlackChatAdapter:
         """views.open with the declare modal; the trigger expires 3 s after the click."""
         with _translated("views.open"):
             self.web.views_open(trigger_id=trigger, view=declare_view(form))
+
+
+def _created(channel: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int(channel.get("created") or 0), tz=UTC)
 
 
 def _check_webhook(status: int, body: str, headers: dict[str, Any]) -> None:

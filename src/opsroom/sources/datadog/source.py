@@ -72,11 +72,7 @@ class DatadogSource:
     kind = "datadog"
 
     def parse(self, request: HookRequest) -> HookResult:
-        if request.content_type == "application/x-www-form-urlencoded":
-            raise UnsupportedPayloadError(
-                "datadog webhook is form-encoded: untick 'Encode as form' on the webhook"
-            )
-        data = request.json()
+        data = request.json(hint="untick 'Encode as form' on the Datadog webhook")
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not a datadog payload: expected a JSON object")
         try:
@@ -112,6 +108,8 @@ class DatadogSource:
             fingerprint=fingerprint(self.kind, identity),
             status=status,
             severity=_severity(payload),
+            # A recovery's alert_type is "success", no severity: only its priority says one.
+            severity_known=status.is_open or bool(payload.alert_priority),
             title=truncate(title or f"Datadog monitor {payload.alert_id}", 500),
             description=_message(payload.event_msg),
             group_key=f"datadog-monitor:{payload.alert_id}",

@@ -87,6 +87,7 @@ class GenericSource:
             fingerprint=fingerprint(self.kind, {"dedup_key": key}),
             status=AlertStatus(alert.status),
             severity=normalize_severity(alert.severity),
+            severity_known=alert.status == "firing" or "severity" in alert.model_fields_set,
             title=truncate(alert.title, 500),
             description=alert.description,
             group_key=key,

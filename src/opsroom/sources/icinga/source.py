@@ -83,7 +83,11 @@ class IcingaSource:
     kind = "icinga"
 
     def parse(self, request: HookRequest) -> HookResult:
-        form = read_form(self.kind, request)
+        form = read_form(
+            self.kind,
+            request,
+            "Icinga 2 posts its runtime macros (notification.type, host.name, ...)",
+        )
         raw = without_prefixes(form, USER_PREFIXES)
         try:
             if form.get("service.name", "").strip():

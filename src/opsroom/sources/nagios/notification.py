@@ -12,8 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint, truncate
-from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, capped_raw, epoch_time
+from opsroom.errors import UnsupportedMediaTypeError, UnsupportedPayloadError
+from opsroom.sources.base import FORM_TYPE, JSON_TYPE, HookRequest, capped_raw, epoch_time
 
 
 class NotificationType(StrEnum):
@@ -64,13 +64,23 @@ class Notification:
     raw: Mapping[str, str] = field(default_factory=dict)
 
 
-def read_form(kind: str, request: HookRequest) -> dict[str, str]:
-    if request.content_type == "application/json":
-        article = "an" if kind[:1] in "aeiou" else "a"
-        raise UnsupportedPayloadError(
-            f"not {article} {kind} payload: expected form fields "
-            "(application/x-www-form-urlencoded, as curl --data-urlencode sends), got JSON"
+def read_form(kind: str, request: HookRequest, sender: str) -> dict[str, str]:
+    """The form fields; JSON or multipart is refused saying what the tool sends.
+
+    `sender` says it, e.g. "Nagios posts its macros (NOTIFICATIONTYPE, HOSTNAME, ...)".
+    """
+    content_type = request.content_type
+    article = "an" if kind[:1] in "aeiou" else "a"
+    expected = f"not {article} {kind} payload: expected form fields ({FORM_TYPE}): {sender}"
+    expected += " as form fields with curl --data-urlencode"
+    if content_type == JSON_TYPE or content_type.endswith("+json"):
+        raise UnsupportedMediaTypeError(f"{expected}; got JSON ({content_type})")
+    if content_type.startswith("multipart/"):
+        raise UnsupportedMediaTypeError(
+            f"{expected}; got {content_type} (curl -F): use --data-urlencode"
         )
+    if request.looks_like_json():
+        raise UnsupportedPayloadError(f"{expected}; got JSON")
     return request.form()
 
 
@@ -139,6 +149,7 @@ def to_alert(kind: str, notification: Notification) -> NormalizedAlert:
         fingerprint=fingerprint(kind, identity),
         status=_status(n),
         severity=_severity(n),
+        severity_known=not resolved or bool({n.state, n.last_state} & STATE_SEVERITY.keys()),
         title=truncate(_title(n), TITLE_LIMIT),
         description=n.output,
         group_key=n.host,  # one host's problems page together

@@ -84,7 +84,9 @@ class NagiosSource:
     kind = "nagios"
 
     def parse(self, request: HookRequest) -> HookResult:
-        form = read_form(self.kind, request)
+        form = read_form(
+            self.kind, request, "Nagios posts its macros (NOTIFICATIONTYPE, HOSTNAME, ...)"
+        )
         raw = without_prefixes(form, CONTACT_PREFIXES)
         try:
             if form.get("SERVICEDESC", "").strip():

@@ -19,6 +19,7 @@ from opsroom.errors import (
     NotFoundError,
     OpsroomError,
     PayloadTooLargeError,
+    UnsupportedMediaTypeError,
 )
 from opsroom.sources.base import HookRequest, HookResult, capped_raw
 from opsroom.sources.opsgenie.requests import AlertAction, Call, CreateAlert, read_body, read_call
@@ -61,6 +62,8 @@ class OpsgenieSource:
             return self._reply({"message": error.message}), 404
         if isinstance(error, PayloadTooLargeError):
             return self._reply({"message": error.message}), 413
+        if isinstance(error, UnsupportedMediaTypeError):
+            return self._reply({"message": error.message}), 415
         if isinstance(error, AuthenticationError):
             return self._reply({"message": error.message}), 401
         errors = error.details if isinstance(error.details, dict) else {"body": error.message}

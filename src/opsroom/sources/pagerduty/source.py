@@ -20,6 +20,7 @@ from opsroom.errors import (
     NotFoundError,
     OpsroomError,
     PayloadTooLargeError,
+    UnsupportedMediaTypeError,
 )
 from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time
 from opsroom.sources.pagerduty.events import Event, invalid, read_event
@@ -74,6 +75,8 @@ class PagerDutySource:
             return {"status": "not found", "message": error.message, "errors": errors}, 404
         if isinstance(error, PayloadTooLargeError):
             return {"status": "too large", "message": error.message, "errors": errors}, 413
+        if isinstance(error, UnsupportedMediaTypeError):
+            return {"status": "unsupported media type", "message": error.message}, 415
         if isinstance(error, AuthenticationError):
             return {"status": "unauthenticated", "message": error.message, "errors": errors}, 401
         return {

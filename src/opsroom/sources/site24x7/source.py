@@ -8,7 +8,19 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint, truncate
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, parse_time, unsupported
+from opsroom.sources.base import (
+    FORM_TYPES,
+    HookRequest,
+    HookResult,
+    capped_raw,
+    parse_time,
+    unsupported,
+)
+
+POST_AS_JSON = (
+    "tick 'Post as JSON' on the Site24x7 webhook, so that it posts its incident parameters "
+    "(MONITORNAME, STATUS, ...) as JSON"
+)
 
 
 class _State(NamedTuple):
@@ -54,11 +66,12 @@ class Site24x7Source:
     kind = "site24x7"
 
     def parse(self, request: HookRequest) -> HookResult:
-        if request.content_type == "application/x-www-form-urlencoded":
+        if request.content_type not in FORM_TYPES and request.looks_like_form():
+            # Form fields without a Content-Type that says so, or another tool's format.
             raise UnsupportedPayloadError(
-                "site24x7 webhook is form-encoded: tick 'Post as JSON' on the integration"
+                f"not a site24x7 payload: got form fields; {POST_AS_JSON}"
             )
-        data = request.json()
+        data = request.json(hint=POST_AS_JSON)
         if not isinstance(data, dict):
             raise UnsupportedPayloadError("not a site24x7 payload: expected a JSON object")
         try:
@@ -82,6 +95,7 @@ class Site24x7Source:
             fingerprint=fingerprint(self.kind, identity),
             status=status,
             severity=state.severity,
+            severity_known=status.is_open,  # UP says nothing of how bad it was
             title=truncate(f"{payload.MONITORNAME} is {state.words}", 500),
             description=payload.INCIDENT_REASON,
             group_key=f"site24x7-monitor:{monitor_id or payload.MONITORNAME}",
