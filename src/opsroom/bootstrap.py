@@ -97,7 +97,8 @@ def bootstrap(
     """`http_client` makes the outbound calls of sources and their jobs (tests point it at
     local servers); without one, bootstrap builds one and the container closes it.
     `on_call` is who escalation pages for a schedule target: the on-call schedules."""
-    engine = build_engine(settings.database.url, echo=settings.database.echo)
+    database = settings.database
+    engine = build_engine(database.url, echo=database.echo, busy_timeout=database.busy_timeout)
     if check_schema:
         ensure_at_head(engine)
     wake = threading.Event()

@@ -62,6 +62,9 @@ class ServerConfig(_Section):
 class DatabaseConfig(_Section):
     url: str = "sqlite:///var/opsroom.db"
     echo: bool = False
+    # SQLite: how long a transaction waits for the write lock another process (or thread)
+    # holds before it gives up with `database_busy`.
+    busy_timeout: float = Field(default=30.0, gt=0, le=3600)
 
 
 class ChatConfig(_Section):

@@ -110,6 +110,12 @@ class OverloadedError(OpsroomError):
         self.retry_after = retry_after
 
 
+class DatabaseBusyError(OverloadedError):
+    """SQLite's write lock stayed taken by someone else for the whole busy timeout."""
+
+    code = "database_busy"
+
+
 class DatabaseNotReadyError(OpsroomError):
     """The database schema is not at the migration head."""
 

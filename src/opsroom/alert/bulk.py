@@ -267,7 +267,7 @@ def _store_common(
 def _group_key(
     delivery: Delivery, alert: NormalizedAlert, decision: RouteDecision
 ) -> tuple[str, str]:
-    key = decision.group_key(f"{delivery.integration.id}|{alert.group_key}", alert.labels)
+    key = decision.group_key(delivery.integration.id, alert)
     return key, key_hash(key)
 
 

@@ -53,6 +53,7 @@ def _status_update(row: AlertRow, alert: NormalizedAlert, now: datetime) -> Norm
         ends_at=row.ends_at if resolved or alert.status.is_open else alert.ends_at or now,
         raw=row.raw if resolved else alert.raw,
         suppressed=row.suppressed_reason == SOURCE,
+        source_groups=alert.source_groups,
     )
 
 

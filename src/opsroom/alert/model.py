@@ -71,6 +71,10 @@ class NormalizedAlert:
     raw: dict[str, Any] = field(default_factory=dict)
     # The source says the alert is in downtime/maintenance: store it, never page for it.
     suppressed: bool = False
+    # Whether `group_key` is a group the source formed (Alertmanager's groupKey, a Nagios
+    # host, a Datadog monitor). False: it only names the alert itself (a generic dedup_key),
+    # and opsroom groups by alert name instead.
+    source_groups: bool = True
     # The source only says the status changed (PagerDuty acknowledge/resolve, Opsgenie close):
     # ingest keeps the stored title, labels and the rest, and takes just the new status.
     status_only: bool = False
@@ -123,6 +127,11 @@ def fingerprint(kind: str, identity: dict[str, str]) -> str:
     """
     encoded = json.dumps([kind, sorted(identity.items())], separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def alert_name(alert: NormalizedAlert) -> str:
+    """What Alertmanager calls `alertname`: the label, else the title (as matchers see it)."""
+    return alert.labels.get("alertname") or alert.title
 
 
 def key_hash(value: str) -> str:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.instrumentation import manager_of_class
@@ -63,6 +63,18 @@ def transient_alert(values: dict[str, Any]) -> AlertRow:
     row: AlertRow = _ALERT_CLASS.new_instance()
     row.__dict__.update(values)
     return row
+
+
+_BUILT_IN: dict[str, Any] = {
+    "severity": AlertRow.severity,
+    "alertname": AlertRow.title,
+    "service": AlertRow.service,
+}
+
+
+def _label_equals(pair: tuple[str, str]) -> ColumnElement[bool]:
+    name, value = pair
+    return func.coalesce(AlertRow.labels[name].as_string(), _BUILT_IN.get(name), "") == value
 
 
 class AlertRepository:
@@ -230,10 +242,23 @@ class AlertRepository:
             )
         )
 
-    def open_alerts(self, limit: int = 10000) -> list[AlertRow]:
-        return list(
-            self._session.scalars(select(AlertRow).where(AlertRow.status != RESOLVED).limit(limit))
-        )
+    def open_alert_labels(
+        self, where: list[dict[str, str]] | None = None, limit: int = 10000
+    ) -> list[Row[str, str, str | None, int, dict[str, str]]]:
+        """What matching sees of open alerts: a few columns, not whole rows (descriptions,
+        annotations and raw payloads would cost more than the rest). `where` keeps alerts
+        equal to any one of its label sets; a label the alert lacks falls back to its
+        severity, title (`alertname`) or service, as matching does; None keeps all."""
+        query = select(
+            AlertRow.severity,
+            AlertRow.title,
+            AlertRow.service,
+            AlertRow.integration_id,
+            AlertRow.labels,
+        ).where(AlertRow.status != RESOLVED)
+        if where is not None:
+            query = query.where(or_(*(and_(*map(_label_equals, pairs.items())) for pairs in where)))
+        return list(self._session.execute(query.limit(limit)).all())
 
     def get_alert_by_id(self, alert_id: int) -> AlertRow | None:
         return self._session.get(AlertRow, alert_id)

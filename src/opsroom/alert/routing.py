@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from opsroom.alert.matchers import matches_all
+from opsroom.alert.model import NormalizedAlert, alert_name
 from opsroom.alert.settings import RouteConfig, RoutingConfig
 
 DEFAULT_ROUTE = "default"
@@ -27,11 +28,18 @@ class RouteDecision:
     group_interval: timedelta
     repeat_interval: timedelta
 
-    def group_key(self, source_key: str, labels: dict[str, str]) -> str:
-        """Alerts with equal keys page together: the route plus group_by values (or the
-        source's own grouping when the route names no labels)."""
+    def group_key(self, integration_id: int, alert: NormalizedAlert) -> str:
+        """Alerts with equal keys page together: the route plus group_by values. When no
+        group_by applies, the source's own groups (Alertmanager's groupKey), or, for sources
+        whose key only names one alert, its integration, `alertname` and `service` label:
+        Alertmanager's usual grouping, so a storm of one alert makes one group, not
+        thousands."""
+        labels = alert.labels
         if self.group_by is None:
-            return f"{self.route}|{source_key}"
+            if alert.source_groups:
+                return f"{self.route}|{integration_id}|{alert.group_key}"
+            named = f"alertname={alert_name(alert)},service={labels.get('service', '')}"
+            return f"{self.route}|{integration_id}|by-name|{{{named}}}"
         names = sorted(labels) if ALL_LABELS in self.group_by else self.group_by
         values = ",".join(f"{name}={labels.get(name, '')}" for name in names)
         return f"{self.route}|{{{values}}}"

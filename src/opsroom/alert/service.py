@@ -121,8 +121,7 @@ def _group_lock_keys(
     """The groups this batch may open or change; see `AlertRepository.lock_keys`."""
     keys: list[str] = []
     for alert, decisions in routed:
-        source_key = f"{integration.id}|{alert.group_key}"
-        keys += [f"group|{key_hash(d.group_key(source_key, alert.labels))}" for d in decisions]
+        keys += [f"group|{key_hash(d.group_key(integration.id, alert))}" for d in decisions]
     return keys
 
 
@@ -260,8 +259,7 @@ def _groups_for(
     """The open group per matching route, created (and scheduled) when missing."""
     groups = []
     for decision in decisions:
-        source_key = f"{integration.id}|{alert.group_key}"
-        key = decision.group_key(source_key, alert.labels)
+        key = decision.group_key(integration.id, alert)
         group = uow.alerts.open_group(key_hash(key))
         if group is None:
             group = _new_group(uow, ctx, integration, alert, decision, key)

@@ -29,10 +29,13 @@ config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
     settings = settings_or_exit()
-    engine = build_engine(settings.database.url)
+    engine = build_engine(settings.database.url, busy_timeout=settings.database.busy_timeout)
     try:
         upgrade(engine)
         console.print(f"database at revision {current_revision(engine)}")
+    except OpsroomError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
 
@@ -120,7 +123,7 @@ def config_check(
         console.print(f"  [yellow]warning:[/yellow] {warning}", markup=True)
     console.print(f"  web page: {settings.server.public_url()}/")
     console.print(f"  database: {settings.database.url.split('@')[-1]}")
-    engine = build_engine(settings.database.url)
+    engine = build_engine(settings.database.url, busy_timeout=settings.database.busy_timeout)
     try:
         current, head = current_revision(engine), head_revision()
     except (OpsroomError, Exception) as exc:

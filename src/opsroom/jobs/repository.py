@@ -58,7 +58,10 @@ class JobRepository:
             and_(JobRow.status == QUEUED, JobRow.due_at <= now),
             and_(JobRow.status == RUNNING, JobRow.locked_until < now),
         )
-        query = select(JobRow).where(due)
+        # `status IN` first lets the planner walk the (queue, status, due_at) index over the
+        # unfinished jobs only; with the OR alone SQLite read every job of the queue, done
+        # ones included, on each claim.
+        query = select(JobRow).where(JobRow.status.in_([QUEUED, RUNNING]), due)
         if queues is not None:
             query = query.where(JobRow.queue.in_(list(queues)))
         rows = list(
@@ -122,11 +125,14 @@ class JobRepository:
         """The oldest job of the same queue and key enqueued before `job` and not finished."""
         if job.key is None:
             return None
+        # The key is compared through coalesce() so that no index on it is used: the
+        # (queue, key, id) index would walk every finished job of the key from the first one;
+        # (queue, status) reaches only the unfinished ones.
         return self._session.scalar(
             select(JobRow)
             .where(
                 JobRow.queue == job.queue,
-                JobRow.key == job.key,
+                func.coalesce(JobRow.key, "") == job.key,
                 JobRow.id < job.id,
                 JobRow.status.in_([QUEUED, RUNNING]),
             )

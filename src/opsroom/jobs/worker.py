@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from opsroom.context import Context
 from opsroom.db.uow import UnitOfWork, UnitOfWorkFactory
-from opsroom.errors import RetryLaterError
+from opsroom.errors import DatabaseBusyError, RetryLaterError
 from opsroom.jobs.phased import PhasedHandler
 from opsroom.jobs.recur import Recur
 from opsroom.jobs.repository import RUNNING
@@ -207,7 +207,7 @@ class Worker:
                     self.housekeeping()
                     next_housekeeping = time.monotonic() + 300
                 claimed = self.run_once()
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, DatabaseBusyError) as exc:
                 log.warning("worker.database_error", error=str(exc)[:500])
                 claimed = 0
                 stop.wait(min(5.0, interval * 10))

@@ -91,6 +91,7 @@ class GenericSource:
             title=truncate(alert.title, 500),
             description=alert.description,
             group_key=key,
+            source_groups=False,  # the key names this alert; alerts group by alertname
             labels=dict(alert.labels),
             links=tuple(Link(url=link.url, text=link.text) for link in alert.links),
             starts_at=parse_time(alert.starts_at),
