@@ -40,11 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="result file (default bench/results/...)")
     parser.add_argument("--profile", type=Path, help="folder for py-spy stacks of opsroom")
     parser.add_argument(
+        "--pg-database",
+        default=targets.PG_DATABASE,
+        help="PostgreSQL database dropped and re-created for opsroom-postgres",
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         help="another checkout with its .venv (e.g. /work/main): adds opsroom-sqlite@baseline",
     )
     args = parser.parse_args(argv)
+    targets.PG_DATABASE = args.pg_database
     if args.baseline:
         TARGETS[BASELINE] = (
             "webhook",

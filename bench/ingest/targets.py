@@ -27,8 +27,13 @@ from bench.ingest.loadgen import Endpoint
 ROOT = Path(__file__).resolve().parents[2]
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 PG_ADMIN = ["-h", "127.0.0.1", "-U", "postgres"]
-PG_DATABASE = "bench_ingest"
-PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
+PG_DATABASE = "bench_ingest"  # `--pg-database` changes it, so parallel runs keep apart
+
+
+def pg_url() -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
+
+
 STOP_TIMEOUT = 10.0
 
 
@@ -147,7 +152,7 @@ def opsroom(workdir: Path, backend: str, root: Path = ROOT) -> Iterator[Server]:
     workdir.mkdir(parents=True, exist_ok=True)
     if backend == "postgres":
         _recreate_pg_database()
-        database_url = PG_URL
+        database_url = pg_url()
     else:
         database_url = f"sqlite:///{workdir / 'opsroom.db'}"
     config = workdir / "opsroom.yaml"

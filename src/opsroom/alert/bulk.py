@@ -22,6 +22,7 @@ from typing import Any
 from opsroom.alert import notify
 from opsroom.alert.freshness import is_repeat
 from opsroom.alert.model import NormalizedAlert, key_hash, most_severe
+from opsroom.alert.repository import transient_alert
 from opsroom.alert.routing import RouteDecision
 from opsroom.alert.service import (
     AUTO_RESOLVE,
@@ -34,7 +35,7 @@ from opsroom.alert.service import (
     alert_lock_key,
     changes_nothing,
     ingest,
-    new_alert_row,
+    new_alert_values,
 )
 from opsroom.alert.suppression import suppression_for
 from opsroom.alert.tables import AlertGroupRow, AlertRow, IntegrationRow, SilenceRow
@@ -247,7 +248,9 @@ def _store_common(
                 result.deduplicated += 1
                 continue
             group = _open_group(uow, ctx, delivery, alert, decision, groups, result)
-            row = new_alert_row(delivery.integration, alert, [decision], group.id, now)
+            row = transient_alert(
+                new_alert_values(delivery.integration, alert, [decision], group.id, now)
+            )
             row.suppressed_reason = _suppression(uow, ctx, row, alert, silences)
             created.append((row, group, delivery.integration))
             result.created += 1

@@ -6,7 +6,7 @@ import dataclasses
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from opsroom.alert import notify
 from opsroom.alert.freshness import is_repeat, reads_stored, with_stored
@@ -184,26 +184,37 @@ def new_alert_row(
     group_id: int,
     now: datetime,
 ) -> AlertRow:
-    return AlertRow(
-        integration_id=integration.id,
-        group_id=group_id,
-        fingerprint=alert.fingerprint,
-        status=alert.status.value,
-        severity=alert.severity,
-        title=alert.title,
-        description=alert.description,
-        labels=alert.labels,
-        annotations=alert.annotations,
-        links=[{"url": link.url, "text": link.text} for link in alert.links],
-        starts_at=alert.starts_at,
-        ends_at=alert.ends_at,
-        first_seen=now,
-        last_seen=now,
-        occurrences=1,
-        content_hash=alert.content_hash(),
-        raw=alert.raw,
-        service=decisions[0].service,
-    )
+    return AlertRow(**new_alert_values(integration, alert, decisions, group_id, now))
+
+
+def new_alert_values(
+    integration: IntegrationRow,
+    alert: NormalizedAlert,
+    decisions: list[RouteDecision],
+    group_id: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns of a new alert row."""
+    return {
+        "integration_id": integration.id,
+        "group_id": group_id,
+        "fingerprint": alert.fingerprint,
+        "status": alert.status.value,
+        "severity": alert.severity,
+        "title": alert.title,
+        "description": alert.description,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "links": [{"url": link.url, "text": link.text} for link in alert.links],
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "first_seen": now,
+        "last_seen": now,
+        "occurrences": 1,
+        "content_hash": alert.content_hash(),
+        "raw": alert.raw,
+        "service": decisions[0].service,
+    }
 
 
 def _update(

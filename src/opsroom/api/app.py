@@ -14,6 +14,7 @@ from opsroom.alert import routes as alert_routes
 from opsroom.alert import silence_routes
 from opsroom.api import chat, hooks, system
 from opsroom.api.errors import install_error_handlers
+from opsroom.api.hook_asgi import OpsroomApp
 from opsroom.api.hook_integrations import IntegrationCache
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import (
@@ -56,7 +57,7 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
             for close in closers:
                 close()
 
-    app = FastAPI(
+    app = OpsroomApp(
         title="opsroom",
         version=__version__,
         lifespan=lifespan,
@@ -68,7 +69,6 @@ def create_app(container: Container, *, run_worker: bool | None = None) -> FastA
     app.state.committer = hooks.hook_committer(container, app.state.integrations)
     app.state.verifying_kinds = hooks.verifying_kinds(container)
     install_error_handlers(app)
-    hooks.add_fast_routes(app)
     for module in (
         system,
         hooks,

@@ -43,13 +43,19 @@ def status_for(exc: errors.OpsroomError) -> int:
     return next((status for kind, status in STATUS if isinstance(exc, kind)), 500)
 
 
-async def _opsroom_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.OpsroomError)
+def error_answer(exc: errors.OpsroomError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, JSON body and extra headers for an opsroom error."""
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, errors.OverloadedError):
         headers = {"Retry-After": str(exc.retry_after)}
-    return JSONResponse(error_body(exc.code, exc.message, exc.details), status, headers=headers)
+    return status, error_body(exc.code, exc.message, exc.details), headers
+
+
+async def _opsroom_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.OpsroomError)
+    status, body, headers = error_answer(exc)
+    return JSONResponse(body, status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

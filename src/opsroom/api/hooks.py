@@ -12,18 +12,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.bulk import Delivery, IngestPlan, Stored, plan_ingest, store_deliveries
 from opsroom.alert.model import label_problem
 from opsroom.alert.tables import IntegrationRow
+from opsroom.api.errors import error_answer
 from opsroom.api.hook_integrations import IntegrationCache, KnownIntegration
 from opsroom.api.ratelimit import HookLimiter
 from opsroom.bootstrap import Container
@@ -47,27 +49,26 @@ INLINE_PARSE_BYTES = 16 * 1024
 
 HOOK_PATHS = ("/api/v1/hooks/{kind}/{token}", "/api/v1/hooks/{kind}/{token}/{rest:path}")
 
-
-def add_fast_routes(app: FastAPI) -> None:
-    """Serve the hook URLs with plain routes ahead of the documented ones below: the same
-    handler and error handlers, without FastAPI's per-request dependency machinery."""
-    for path in HOOK_PATHS:
-        app.router.add_route(path, _receive_fast, methods=["POST"], include_in_schema=False)
+BodyReader = Callable[[int], Awaitable[bytes]]
 
 
-async def _receive_fast(request: Request) -> Response:
-    params = request.path_params
-    return await _receive(params["kind"], params["token"], params.get("rest", ""), request)
+@dataclass(frozen=True)
+class HookAnswer:
+    """What a hook request is answered: status, JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] | None = None
 
 
-# The routes take the container from the app rather than through `ContainerDep`: FastAPI runs
-# a plain-function dependency in the thread pool, a hop that costs more than parsing an alert.
+# The documented routes below are for /openapi.json: `hook_asgi` serves these URLs ahead of
+# FastAPI's routing and middleware. Both take the container from the app, not `ContainerDep`.
 
 
 @router.post(HOOK_PATHS[0], status_code=202)
 async def receive_hook(kind: str, token: str, request: Request) -> JSONResponse:
     """Receive alerts from a monitoring tool; the URL token authenticates the integration."""
-    return await _receive(kind, token, "", request)
+    return _json(await _receive_request(kind, token, "", request))
 
 
 @router.post(HOOK_PATHS[1], status_code=202)
@@ -75,11 +76,44 @@ async def receive_hook_with_path(
     kind: str, token: str, rest: str, request: Request
 ) -> JSONResponse:
     """The same, for senders that append their own API path to the configured URL."""
-    return await _receive(kind, token, rest, request)
+    return _json(await _receive_request(kind, token, rest, request))
 
 
-async def _receive(kind: str, token: str, rest: str, request: Request) -> JSONResponse:
-    state = request.app.state
+def _json(answer: HookAnswer) -> JSONResponse:
+    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+
+
+async def _receive_request(kind: str, token: str, rest: str, request: Request) -> HookAnswer:
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    query = dict(request.query_params)
+    return await handle_hook(
+        request.app.state, kind, token, rest, headers, query, partial(_read_body, request)
+    )
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"body is {declared} bytes; the limit is {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def handle_hook(
+    state: Any,
+    kind: str,
+    token: str,
+    rest: str,
+    headers: dict[str, str],
+    query: dict[str, str],
+    read: BodyReader,
+) -> HookAnswer:
+    """The whole hook request on the app's `state`; opsroom errors become their answer."""
     container: Container = state.container
     limiter: HookLimiter = state.hook_limiter
     try:
@@ -87,13 +121,12 @@ async def _receive(kind: str, token: str, rest: str, request: Request) -> JSONRe
             raise NotFoundError(f"unknown integration kind {kind!r}")
         limiter.enter()
         try:
-            body = await _read_body(request, container.settings.server.max_body_bytes)
-            query = {**request.query_params, "_path": rest}
-            hook_request = HookRequest(
-                body=body,
-                headers={k.lower(): v for k, v in request.headers.items()},
-                query=query,
-            )
+            limit = container.settings.server.max_body_bytes
+            declared = headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise PayloadTooLargeError(f"body is {declared} bytes; the limit is {limit} bytes")
+            body = await read(limit)
+            hook_request = HookRequest(body=body, headers=headers, query={**query, "_path": rest})
             started = time.perf_counter()
             known = await _integration(state.integrations, container, kind, token)
             if len(body) <= INLINE_PARSE_BYTES and kind not in state.verifying_kinds:
@@ -119,22 +152,10 @@ async def _receive(kind: str, token: str, rest: str, request: Request) -> JSONRe
         source = container.sources.get(kind)
         if isinstance(source, ErrorReplyingSource) and not isinstance(exc, OverloadedError):
             reply, code = source.error_reply(exc)
-            return JSONResponse(reply, status_code=code)
-        raise
-    return JSONResponse(body_out, status_code=prepared.parsed.status_code)
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"body is {declared} bytes; the limit is {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            return HookAnswer(code, reply)
+        status, error, extra = error_answer(exc)
+        return HookAnswer(status, error, extra)
+    return HookAnswer(prepared.parsed.status_code, body_out)
 
 
 @dataclass(frozen=True)

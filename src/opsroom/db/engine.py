@@ -12,6 +12,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from opsroom.errors import DatabaseBusyError
+from opsroom.jsonfast import dumps_str, loads_str
+
+# JSON columns: orjson where it reads and writes what the standard module would.
+JSON_CODEC: dict[str, Any] = {"json_serializer": dumps_str, "json_deserializer": loads_str}
 
 
 def normalize_url(url: str) -> str:
@@ -31,14 +35,16 @@ def build_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIM
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, echo, busy_timeout)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, **JSON_CODEC
+    )
 
 
 def _sqlite_engine(url: str, database: str | None, echo: bool, busy_timeout: float) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     connect_args = {"check_same_thread": False, "timeout": busy_timeout}
-    engine = create_engine(url, echo=echo, connect_args=connect_args)
+    engine = create_engine(url, echo=echo, connect_args=connect_args, **JSON_CODEC)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -19,6 +19,7 @@ from opsroom.errors import (
     UnsupportedMediaTypeError,
     UnsupportedPayloadError,
 )
+from opsroom.jsonfast import compact_size, loads_or_none
 from opsroom.text import find_bad_text, may_hold_bad_text
 
 JSON_TYPE = "application/json"
@@ -120,8 +121,17 @@ class VerifyingSource(Protocol):
 
 
 def decode_json(body: bytes) -> Any:
+    fast, data = loads_or_none(body)
+    if not fast:
+        data = _decode_json_slowly(body)
+    if may_hold_bad_text(body):
+        _refuse_bad_text(data)
+    return data
+
+
+def _decode_json_slowly(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except UnicodeDecodeError as exc:
         raise MalformedPayloadError("body is not UTF-8 encoded JSON") from exc
     except json.JSONDecodeError as exc:
@@ -137,9 +147,6 @@ def decode_json(body: bytes) -> Any:
         raise MalformedPayloadError("body is not acceptable JSON: nested too deeply") from exc
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise MalformedPayloadError("body is not acceptable JSON: a number is too long") from exc
-    if may_hold_bad_text(body):
-        _refuse_bad_text(data)
-    return data
 
 
 def _refuse_bad_text(data: Any) -> None:
@@ -199,6 +206,8 @@ RAW_LIMIT = 64 * 1024
 
 def capped_raw(raw: dict[str, Any]) -> dict[str, Any]:
     """Keep the raw payload for debugging, but never more than RAW_LIMIT bytes of it."""
+    if compact_size(raw) * 3 <= RAW_LIMIT:
+        return raw  # `json.dumps` below writes at most 3 characters per byte of compact JSON
     encoded = json.dumps(raw, default=str)
     if len(encoded) <= RAW_LIMIT:
         return raw
