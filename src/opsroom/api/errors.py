@@ -80,19 +80,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 BUSY_RETRY_AFTER = 5
 
 
+def database_trouble(exc: BaseException) -> tuple[str, str]:
+    """The error code and message for a locked or unreachable database."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if isinstance(exc, TimeoutError) or "lock" in text.lower():
+        return "database_busy", "the database is busy; try again in a few seconds"
+    return "database_unavailable", "the database is unavailable; try again later"
+
+
+def database_trouble_headers() -> dict[str, str]:
+    return {"Retry-After": str(BUSY_RETRY_AFTER)}
+
+
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     """A locked or unreachable database is a moment's trouble, not a bug: 503 tells
     senders (Alertmanager, Twilio, chat platforms) to retry."""
-    text = str(getattr(exc, "orig", None) or exc)
-    locked = isinstance(exc, TimeoutError) or "lock" in text.lower()
-    code, message = (
-        ("database_busy", "the database is busy; try again in a few seconds")
-        if locked
-        else ("database_unavailable", "the database is unavailable; try again later")
-    )
-    log.warning("api.database_error", path=request.url.path, code=code, error=text[:300])
-    headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
-    return JSONResponse(error_body(code, message), 503, headers=headers)
+    code, message = database_trouble(exc)
+    error = str(getattr(exc, "orig", None) or exc)[:300]
+    log.warning("api.database_error", path=request.url.path, code=code, error=error)
+    return JSONResponse(error_body(code, message), 503, headers=database_trouble_headers())
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

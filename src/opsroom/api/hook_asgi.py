@@ -13,10 +13,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 from starlette.types import Receive, Scope, Send
 
 from opsroom.api import hooks
-from opsroom.api.errors import error_body
+from opsroom.api.errors import database_trouble, database_trouble_headers, error_body
 from opsroom.errors import PayloadTooLargeError
 from opsroom.jsonfast import dumps_bytes
 from opsroom.logging import get_logger
@@ -79,6 +80,10 @@ async def serve_hook(
         answer = await hooks.handle_hook(app.state, kind, token, rest, headers, query, read)
     except _DisconnectedError:
         return
+    except (OperationalError, TimeoutError) as exc:  # as the app's handler (api/errors.py)
+        code, message = database_trouble(exc)
+        log.warning("api.database_error", path=scope["path"], code=code, error=str(exc)[:300])
+        answer = hooks.HookAnswer(503, error_body(code, message), database_trouble_headers())
     except Exception as exc:  # as the app's handler for unexpected errors (api/errors.py)
         log.error(
             "api.unexpected_error", path=scope["path"], error=type(exc).__name__, exc_info=exc
