@@ -243,6 +243,7 @@ def add_note(uow: UnitOfWork, ctx: Context, incident: IncidentRow, actor: Actor,
 def _close_rooms(uow: UnitOfWork, ctx: Context, incident: IncidentRow) -> None:
     """Last words in every room, archive them all, and tell #incidents."""
     rooms.set_topic(uow, ctx, incident, render.incident_topic(incident))
+    rooms.refresh_summary(uow, ctx, incident)  # before the archiving, in each room's order
     resolved_text = render.incident_resolved(incident)
 
     def closing(platform: ChatPlatform) -> Message:

@@ -44,3 +44,21 @@ def test_commands_show_on_every_platform_and_edit_the_summaries(
     assert edits, [c.method for c in slack.calls]
     [summary] = [m for m in slack.workspace.channels[channel].messages if m["ts"] == summary_ts]
     assert "Severity SEV1, status identified, commander bob" in summary["text"], summary["text"]
+
+
+def test_the_summary_says_resolved_after_the_resolution(
+    slack_driver: SlackDriver,
+    slack: SlackContractServer,
+    slack_container: Container,
+) -> None:
+    drain = slack_container.worker().drain
+    slack_driver.command("C0INCIDENTS", "/inc declare sev2 Queue stuck", user="alice")
+    drain()
+    channel = slack_driver.room_of(1)
+    summary_ts = slack.workspace.channels[channel].messages[0]["ts"]
+    slack_driver.command(channel, "/inc status identified bad consumer", user="alice")
+    slack_driver.command(channel, "/inc resolve consumer restarted", user="alice")
+    drain()
+    [summary] = [m for m in slack.workspace.channels[channel].messages if m["ts"] == summary_ts]
+    assert "status resolved" in summary["text"], summary["text"]
+    assert slack.workspace.channels[channel].is_archived
