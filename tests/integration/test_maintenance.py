@@ -132,3 +132,16 @@ def test_cli_window_for_a_duration(api: Api, database_url: str, tmp_path: Path) 
     result = CliRunner().invoke(app, [*args, "--duration", "90m"], env=env)
     assert result.exit_code == 0, result.output
     assert "2030-01-01 22:00 to 2030-01-01 23:30 UTC" in result.stdout
+
+
+def test_a_window_covers_alerts_by_their_service_label(api_at_now: Api, hook: Any) -> None:
+    body = {
+        "title": "Checkout 500s",
+        "severity": "critical",
+        "dedup_key": "co-500",
+        "labels": {"alertname": "Co500", "service": "checkout"},
+    }
+    assert api_at_now.client.post(hook("generic", "scripts"), json=body).status_code == 202
+    [alert] = api_at_now.get("/api/v1/alerts").json()["items"]
+    assert alert["service"] == "checkout"
+    assert alert["suppressed_reason"] == "maintenance:checkout"

@@ -332,6 +332,7 @@ def test_rate_limit_answers_503_with_retry_after_and_stores_nothing(
 
 
 def test_older_update_never_overwrites_newer(api: Api, hook: Any, clock: FakeClock) -> None:
+    clock.advance(timedelta(hours=2))  # these times are in the past, as a source's are
     url = hook()
     newer = alertmanager(starts_at="2026-12-01T11:00:00Z")
     older_resolution = resolved(alertmanager(starts_at="2026-12-01T09:00:00Z"))
