@@ -25,6 +25,11 @@ JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Content types that say a body is form data, never JSON.
 FORM_TYPES = frozenset({FORM_TYPE, "multipart/form-data"})
+# Content types a JSON hook reads as JSON besides `application/json` and `*/*+json`: none,
+# vague ones real senders use (Amazon SNS posts `text/plain`), and other spellings of JSON.
+VAGUE_TYPES = frozenset(
+    {"", "text/plain", "application/octet-stream", "text/json", "application/x-json"}
+)
 _FORM_FIELD = re.compile(rb"^\s*[A-Za-z_][A-Za-z0-9_.%-]*=")
 
 
@@ -50,13 +55,22 @@ class HookRequest:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def json(self, hint: str = "") -> Any:
-        """The body as JSON; refused with 415 when its Content-Type says it is form data.
+        """The body as JSON; refused with 415 when its Content-Type says it is something else
+        (form data, XML, HTML, ...).
 
-        A missing Content-Type, `text/plain` (Amazon SNS) or any other is read as JSON: many
-        senders send none or a vague one. `hint` tells the sender how to fix a refusal.
+        A missing Content-Type, `text/plain` (Amazon SNS) or `application/octet-stream` is read
+        as JSON: many senders send none or a vague one. `hint` tells the sender how to fix a
+        form-data refusal.
         """
-        if self.content_type in FORM_TYPES:
-            raise wrong_media_type(JSON_TYPE, self.content_type, hint)
+        content_type = self.content_type
+        if content_type in FORM_TYPES:
+            raise wrong_media_type(JSON_TYPE, content_type, hint)
+        if not (
+            content_type in VAGUE_TYPES
+            or content_type == JSON_TYPE
+            or content_type.endswith("+json")
+        ):
+            raise wrong_media_type(JSON_TYPE, content_type)
         return decode_json(self.body)
 
     def looks_like_json(self) -> bool:
