@@ -191,6 +191,24 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
+# What a sender leaves in a field it has no value for: nothing, or its macro unreplaced
+# (Zabbix `{EVENT.RECOVERY.TIMESTAMP}`, Nagios `$LASTSERVICESTATECHANGE$`, `$INCIDENT_TIME_ISO`).
+_UNSET = re.compile(r"^\s*(\{\$?[A-Z0-9_.]+\}|\$[A-Z0-9_]+\$?)?\s*$")
+
+
+def unset(value: str) -> bool:
+    """Whether a sender's field says nothing: empty, or a macro it did not replace."""
+    return bool(_UNSET.match(value))
+
+
+def bad_time(kind: str, name: str, value: str, expected: str) -> UnsupportedPayloadError:
+    """422 naming the time field a sender filled with something that is no time."""
+    return UnsupportedPayloadError(
+        f"not a {kind} payload: {name}={value[:60]!r} is not {expected}",
+        details=[{"field": name, "problem": f"not {expected}"}],
+    )
+
+
 def epoch_time(seconds: float) -> datetime | None:
     """A Unix time, or None when it is outside the calendar Python and databases share."""
     try:
