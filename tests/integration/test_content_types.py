@@ -66,6 +66,32 @@ def test_json_source_takes_json_without_or_with_a_vague_content_type(
     assert stored(api) != []
 
 
+@pytest.mark.parametrize(("kind", "name"), JSON_SOURCES)
+@pytest.mark.parametrize("content_type", ["application/xml", "text/html; charset=utf-8"])
+def test_json_source_refuses_another_content_type_with_415(
+    api: Api, hook: Any, kind: str, name: str, content_type: str
+) -> None:
+    body = json.dumps(fixture(name)).encode()
+    response = api.client.post(
+        hook(kind, kind), content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 415, response.text
+    assert "application/json" in response.text  # PagerDuty answers in its own shape
+    assert content_type.split(";", maxsplit=1)[0] in response.text
+    assert stored(api) == []
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/vnd.api+json", "text/json"]
+)
+def test_json_source_takes_other_spellings_of_json(api: Api, hook: Any, content_type: str) -> None:
+    body = json.dumps(fixture("generic/firing.json")).encode()
+    response = api.client.post(
+        hook("generic"), content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 202, response.text
+
+
 def test_datadog_form_body_is_415_with_the_setting_to_change(api: Api, hook: Any) -> None:
     response = api.client.post(
         hook("datadog", "datadog"), content=b"alert_id=1", headers={"Content-Type": FORM}

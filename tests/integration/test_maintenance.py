@@ -132,3 +132,46 @@ def test_cli_window_for_a_duration(api: Api, database_url: str, tmp_path: Path) 
     result = CliRunner().invoke(app, [*args, "--duration", "90m"], env=env)
     assert result.exit_code == 0, result.output
     assert "2030-01-01 22:00 to 2030-01-01 23:30 UTC" in result.stdout
+
+
+def test_a_window_covers_alerts_by_their_service_label(api_at_now: Api, hook: Any) -> None:
+    body = {
+        "title": "Checkout 500s",
+        "severity": "critical",
+        "dedup_key": "co-500",
+        "labels": {"alertname": "Co500", "service": "checkout"},
+    }
+    assert api_at_now.client.post(hook("generic", "scripts"), json=body).status_code == 202
+    [alert] = api_at_now.get("/api/v1/alerts").json()["items"]
+    assert alert["service"] == "checkout"
+    assert alert["suppressed_reason"] == "maintenance:checkout"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/maintenance-windows", "/api/v1/silences"])
+def test_duration_and_ends_at_together_are_refused(api_at_now: Api, path: str) -> None:
+    body = {"service": "web"} if "maintenance" in path else {"matchers": ['alertname="X"']}
+    response = api_at_now.post(
+        path, json={**body, "duration": "1h", "ends_at": "2026-12-06T02:00:00Z"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"] == "give ends_at or duration, not both"
+
+
+@pytest.mark.parametrize(("name", "first_name"), [("starts_at", "start"), ("ends_at", "end")])
+def test_a_time_under_both_its_names_is_refused_naming_both(
+    api_at_now: Api, name: str, first_name: str
+) -> None:
+    times = {"starts_at": "2026-12-06T22:00:00Z", "ends_at": "2026-12-07T02:00:00Z"}
+    response = add(api_at_now, **times, **{first_name: times[name]})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"] == f"body: give {name} or {first_name}, not both"
+
+
+def test_a_nul_in_a_matcher_names_the_field_without_library_internals(api_at_now: Api) -> None:
+    response = api_at_now.post(
+        "/api/v1/silences", json={"matchers": ['alertname="a\u0000b"'], "duration": "1h"}
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["message"].startswith("body.matchers.0: ")
+    assert all("[" not in problem["field"] for problem in error["details"])

@@ -184,6 +184,28 @@ def test_group_interval_and_repeat_interval(api: Api, hook: Any, clock: FakeCloc
     assert any(t.startswith("[ERROR] Still firing") for t in alerts_room(api))
 
 
+def test_an_unchanged_group_is_reminded_after_repeat_interval_at_its_current_severity(
+    api: Api, hook: Any, clock: FakeClock
+) -> None:
+    url = hook()
+    body = am_alert("DiskFull", instance="a.example.test", severity="critical", service="search")
+    api.client.post(url, json=body)
+    clock.advance(timedelta(seconds=30))
+    api.run_jobs()
+    assert len(alerts_room(api)) == 1
+    clock.advance(timedelta(seconds=30))
+    milder = am_alert("DiskFull", instance="a.example.test", severity="warning", service="search")
+    assert api.client.post(url, json=milder).json()["updated"] == 1
+    clock.advance(timedelta(minutes=5))  # group_interval: nothing new, so no message
+    api.run_jobs()
+    assert len(alerts_room(api)) == 1
+    clock.advance(timedelta(hours=4))  # repeat_interval since the announcement
+    api.run_jobs()
+    [reminder] = [t for t in alerts_room(api) if "Still firing" in t]
+    assert reminder.startswith("[WARNING] Still firing")
+    assert reminder.endswith("(1 alert)")
+
+
 def test_resolution_cancels_pending_notifications(api: Api, hook: Any, clock: FakeClock) -> None:
     url = hook()
     firing = am_alert("Flappy", instance="a.example.test", service="search", severity="warning")
@@ -332,6 +354,7 @@ def test_rate_limit_answers_503_with_retry_after_and_stores_nothing(
 
 
 def test_older_update_never_overwrites_newer(api: Api, hook: Any, clock: FakeClock) -> None:
+    clock.advance(timedelta(hours=2))  # these times are in the past, as a source's are
     url = hook()
     newer = alertmanager(starts_at="2026-12-01T11:00:00Z")
     older_resolution = resolved(alertmanager(starts_at="2026-12-01T09:00:00Z"))

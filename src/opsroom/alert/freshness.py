@@ -2,22 +2,48 @@
 
 An update keeps what the source did not say (a resolution's start, a severity it has none
 for); an exact repeat or an update about an earlier moment changes nothing but the counts.
-Times compared are the source's own (`starts_at`, `ends_at`), never opsroom's clock.
+Times compared are the source's own (`starts_at`, `ends_at`), never opsroom's clock, but
+a time later than the receive time (plus `CLOCK_SKEW`) is not trusted: it is clamped to the
+receive time (`trust_times`), so a sender with a bad clock cannot make its alert permanent.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert
 from opsroom.alert.suppression import SOURCE
 from opsroom.alert.tables import AlertRow
 
+# How far ahead of opsroom's clock a source's time may be and still be taken as it is.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def trust_times(alert: NormalizedAlert, received: datetime) -> NormalizedAlert:
+    """The alert with a start or end later than `received` (plus `CLOCK_SKEW`) clamped to
+    `received`; `raw` keeps what the source sent."""
+    limit = received + CLOCK_SKEW
+    starts_ahead = alert.starts_at is not None and alert.starts_at > limit
+    ends_ahead = alert.ends_at is not None and alert.ends_at > limit
+    if not starts_ahead and not ends_ahead:
+        return alert
+    return dataclasses.replace(
+        alert,
+        starts_at=received if starts_ahead else alert.starts_at,
+        ends_at=received if ends_ahead else alert.ends_at,
+        clock_ahead=alert.clock_ahead or starts_ahead,
+    )
+
 
 def reads_stored(alert: NormalizedAlert) -> bool:
     """Whether the alert takes fields from the stored one, so routing must wait for it."""
-    return alert.status_only or not alert.severity_known or alert.starts_at is None
+    return (
+        alert.status_only
+        or not alert.severity_known
+        or alert.starts_at is None
+        or alert.clock_ahead
+    )
 
 
 def with_stored(row: AlertRow, alert: NormalizedAlert, now: datetime) -> NormalizedAlert:
@@ -28,7 +54,8 @@ def with_stored(row: AlertRow, alert: NormalizedAlert, now: datetime) -> Normali
         return alert  # judged by what the source said; it changes nothing anyway
     merged = alert
     refiring = alert.status.is_open and row.status == AlertStatus.RESOLVED
-    if alert.starts_at is None and row.starts_at is not None and not refiring:
+    unknown_start = alert.starts_at is None or alert.clock_ahead
+    if unknown_start and row.starts_at is not None and not refiring:
         merged = dataclasses.replace(merged, starts_at=row.starts_at)  # e.g. a recovery
     if not alert.severity_known:
         merged = dataclasses.replace(merged, severity=row.severity)

@@ -38,15 +38,22 @@ def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None
         # Everything is silenced or inhibited: look again later, a silence may expire.
         notify.schedule(uow, ctx, group, due=now + interval)
         return
-    # An alert that got worse makes its group worse, and may now call for an incident.
-    severity = most_severe([group.severity, *(alert.severity for alert in active)])
-    worse, group.severity = severity != group.severity, severity
+    # The group is as bad as its worst firing alert now; one that got worse may now call for
+    # an incident.
+    severity = most_severe([alert.severity for alert in active])
+    worse = severity != group.severity and most_severe([severity, group.severity]) == severity
+    group.severity = severity
     _auto_declare(uow, ctx, group)
     if group.notified_at is None:
         announce(uow, ctx, "alerts", render.group_opened(group, active))
         start_for_group(uow, ctx, group)
     elif len(active) > group.notified_count or worse:
         announce(uow, ctx, "alerts", render.group_updated(group, active))
+    elif now < group.notified_at + repeat:
+        # Nothing new since the last notification (Alertmanager's rule): an unchanged group
+        # is only re-notified once repeat_interval has passed.
+        notify.schedule(uow, ctx, group, due=group.notified_at + repeat)
+        return
     else:
         announce(uow, ctx, "alerts", render.group_still_firing(group, active))
     group.notified_at, group.notified_count = now, len(active)

@@ -83,6 +83,9 @@ class NormalizedAlert:
     # False when the source gave no severity (a resolution such as Site24x7's UP): `severity`
     # is only a placeholder, and ingest keeps the stored alert's severity.
     severity_known: bool = True
+    # The source's start was later than opsroom received the alert (a sender with a bad
+    # clock): `starts_at` is the receive time, and ingest keeps a stored start instead.
+    clock_ahead: bool = False
 
     def __post_init__(self) -> None:
         # Alert text reaches terminals and chat: no escapes, controls or bidi overrides.

@@ -1,5 +1,7 @@
 """Routing: which service an alert belongs to and how it groups. Pure: no I/O.
 
+An alert's service is its route's `service`, else its integration's, else its `service` label.
+
 Matchers see the alert's labels plus `severity`, `integration` and `source` when the alert
 has no label of that name. The first matching route wins unless it says `continue`; an alert no
 route matches takes the default route.
@@ -59,6 +61,8 @@ def route_alert(
     integration: str,
     default_service: str | None,
 ) -> list[RouteDecision]:
+    # A route's `service` wins, then the integration's, then the alert's own `service` label.
+    default_service = default_service or labels.get("service") or None
     decisions = []
     for index, route in enumerate(routing.routes):
         if route.integrations and integration not in route.integrations:

@@ -34,6 +34,8 @@ def create_silence(
             "a silence needs a matcher that does not match an empty label, "
             'e.g. alertname="X" (these would mute every alert)'
         )
+    if ends_at is not None and duration is not None:
+        raise InvalidInputError("give ends_at or duration, not both")
     now = ctx.clock.now()
     start = as_utc(starts_at) if starts_at else now
     end = as_utc(ends_at) if ends_at else (_plus(start, duration) if duration is not None else None)
@@ -84,6 +86,8 @@ def add_maintenance(
     author: str,
 ) -> MaintenanceWindowRow:
     """A window from `starts_at` (default now) to `ends_at`, or for `duration`, as silences."""
+    if ends_at is not None and duration is not None:
+        raise InvalidInputError("give ends_at or duration, not both")
     starts_at = as_utc(starts_at) if starts_at else ctx.clock.now()  # no offset: UTC
     if ends_at is None and duration is None:
         raise InvalidInputError("a maintenance window needs an end: give ends_at or a duration")

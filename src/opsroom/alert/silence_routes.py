@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.settings import Duration
@@ -55,6 +55,15 @@ class MaintenanceCreate(BaseModel):
     ends_at: datetime | None = Field(default=None, validation_alias=AliasChoices("ends_at", "end"))
     duration: Duration | None = None
     reason: Text = Field(default="", max_length=2000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_name_each(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, first_name in (("starts_at", "start"), ("ends_at", "end")):
+                if name in data and first_name in data:
+                    raise ValueError(f"give {name} or {first_name}, not both")
+        return data
 
 
 class MaintenanceRead(BaseModel):

@@ -58,10 +58,25 @@ async def _opsroom_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status, headers=headers)
 
 
+# Names pydantic gives the members of a union (`list[function-after[storable(), str]]`, `str`)
+# in an error's location: the library's, not the request's, so they are left out.
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "datetime"})
+
+
+def _field(loc: Any) -> str:
+    """The request field an error is about, e.g. `body.matchers.0`."""
+    parts = [
+        str(part)
+        for part in loc
+        if not (isinstance(part, str) and ("[" in part or "(" in part or part in _TYPE_NAMES))
+    ]
+    return ".".join(parts) or "(request)"
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {"field": ".".join(str(p) for p in error["loc"]), "problem": error["msg"]}
+        {"field": _field(error["loc"]), "problem": error["msg"].removeprefix("Value error, ")}
         for error in exc.errors()
     ]
     first = problems[0] if problems else {"field": "(request)", "problem": "invalid"}

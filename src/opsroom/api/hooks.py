@@ -9,6 +9,7 @@ senders that build URLs themselves (Opsgenie clients).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from opsroom.alert.bulk import Delivery, IngestPlan, Stored, plan_ingest, store_deliveries
+from opsroom.alert.freshness import trust_times
 from opsroom.alert.model import label_problem
 from opsroom.alert.tables import IntegrationRow
 from opsroom.api.errors import error_answer
@@ -221,6 +223,10 @@ def _prepare(
         source.verify(request)
     parsed = source.parse(request)
     _check_sizes(parsed)
+    received = ctx.clock.now()
+    parsed = dataclasses.replace(
+        parsed, alerts=[trust_times(alert, received) for alert in parsed.alerts]
+    )
     return _Prepared(
         integration=known,
         duplicate_window=settings.duplicate_window,

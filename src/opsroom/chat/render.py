@@ -34,8 +34,8 @@ def group_opened(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Message:
 def group_updated(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Message:
     return Message(
         text=(
-            f"[{group.severity.upper()}] Alert group #{group.id} now has {len(alerts)} "
-            f"firing alerts: {group.title}"
+            f"[{group.severity.upper()}] Alert group #{group.id} now has "
+            f"{_count(len(alerts), 'firing alert')}: {group.title}"
         ),
         lines=_alert_lines(alerts),
         more_lines=max(0, len(alerts) - MAX_LISTED),
@@ -48,11 +48,15 @@ def group_still_firing(group: AlertGroupRow, alerts: Sequence[AlertRow]) -> Mess
     return Message(
         text=(
             f"[{group.severity.upper()}] Still firing: alert group #{group.id}: {group.title} "
-            f"({len(alerts)} alerts)"
+            f"({_count(len(alerts), 'alert')})"
         ),
         buttons=_group_buttons(group),
         level=_LEVELS.get(group.severity, "info"),
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def group_resolved(group: AlertGroupRow) -> Message:

@@ -26,6 +26,11 @@ JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Content types that say a body is form data, never JSON.
 FORM_TYPES = frozenset({FORM_TYPE, "multipart/form-data"})
+# Content types a JSON hook reads as JSON besides `application/json` and `*/*+json`: none,
+# vague ones real senders use (Amazon SNS posts `text/plain`), and other spellings of JSON.
+VAGUE_TYPES = frozenset(
+    {"", "text/plain", "application/octet-stream", "text/json", "application/x-json"}
+)
 _FORM_FIELD = re.compile(rb"^\s*[A-Za-z_][A-Za-z0-9_.%-]*=")
 
 
@@ -51,13 +56,22 @@ class HookRequest:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def json(self, hint: str = "") -> Any:
-        """The body as JSON; refused with 415 when its Content-Type says it is form data.
+        """The body as JSON; refused with 415 when its Content-Type says it is something else
+        (form data, XML, HTML, ...).
 
-        A missing Content-Type, `text/plain` (Amazon SNS) or any other is read as JSON: many
-        senders send none or a vague one. `hint` tells the sender how to fix a refusal.
+        A missing Content-Type, `text/plain` (Amazon SNS) or `application/octet-stream` is read
+        as JSON: many senders send none or a vague one. `hint` tells the sender how to fix a
+        form-data refusal.
         """
-        if self.content_type in FORM_TYPES:
-            raise wrong_media_type(JSON_TYPE, self.content_type, hint)
+        content_type = self.content_type
+        if content_type in FORM_TYPES:
+            raise wrong_media_type(JSON_TYPE, content_type, hint)
+        if not (
+            content_type in VAGUE_TYPES
+            or content_type == JSON_TYPE
+            or content_type.endswith("+json")
+        ):
+            raise wrong_media_type(JSON_TYPE, content_type)
         return decode_json(self.body)
 
     def looks_like_json(self) -> bool:
@@ -182,6 +196,24 @@ def parse_time(value: str | None) -> datetime | None:
         return parsed
     except (ValueError, OverflowError):
         return None
+
+
+# What a sender leaves in a field it has no value for: nothing, or its macro unreplaced
+# (Zabbix `{EVENT.RECOVERY.TIMESTAMP}`, Nagios `$LASTSERVICESTATECHANGE$`, `$INCIDENT_TIME_ISO`).
+_UNSET = re.compile(r"^\s*(\{\$?[A-Z0-9_.]+\}|\$[A-Z0-9_]+\$?)?\s*$")
+
+
+def unset(value: str) -> bool:
+    """Whether a sender's field says nothing: empty, or a macro it did not replace."""
+    return bool(_UNSET.match(value))
+
+
+def bad_time(kind: str, name: str, value: str, expected: str) -> UnsupportedPayloadError:
+    """422 naming the time field a sender filled with something that is no time."""
+    return UnsupportedPayloadError(
+        f"not a {kind} payload: {name}={value[:60]!r} is not {expected}",
+        details=[{"field": name, "problem": f"not {expected}"}],
+    )
 
 
 def epoch_time(seconds: float) -> datetime | None:

@@ -568,3 +568,16 @@ def test_multipart_form_is_refused_pointing_at_data_urlencode() -> None:
     headers = {"content-type": "multipart/form-data; boundary=x"}
     with pytest.raises(UnsupportedMediaTypeError, match=r"\(curl -F\): use --data-urlencode$"):
         parse(b"--x\r\nContent-Disposition: form-data; name=HOSTNAME\r\n\r\ndb1\r\n--x--", headers)
+
+
+@pytest.mark.parametrize("value", ["notanumber", "-5", "99999999999999999999"])
+def test_a_bad_state_change_time_is_refused_naming_the_field(value: str) -> None:
+    body = edited("nagios/host_problem_down.txt", LASTHOSTSTATECHANGE=value)
+    with pytest.raises(UnsupportedPayloadError, match="LASTHOSTSTATECHANGE"):
+        parse(body)
+
+
+@pytest.mark.parametrize("value", ["", "0", "$LASTSERVICESTATECHANGE$"])
+def test_an_unset_state_change_time_is_no_time(value: str) -> None:
+    alert = parse(edited("nagios/service_problem_critical.txt", LASTSERVICESTATECHANGE=value))
+    assert alert.status == AlertStatus.FIRING

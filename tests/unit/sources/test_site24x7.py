@@ -230,3 +230,16 @@ def test_form_fields_without_a_form_content_type_are_refused_saying_what_is_expe
 def test_form_content_type_is_an_unsupported_media_type() -> None:
     with pytest.raises(UnsupportedMediaTypeError, match="application/json"):
         parse(b"MONITORNAME=x&STATUS=DOWN", content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2024-13-45T99:00:00Z"])
+def test_a_bad_incident_time_is_refused_naming_the_field(value: str) -> None:
+    with pytest.raises(UnsupportedPayloadError, match="INCIDENT_TIME_ISO"):
+        parse({**fixture_json("site24x7/down.json"), "INCIDENT_TIME_ISO": value})
+
+
+@pytest.mark.parametrize("value", ["", "$INCIDENT_TIME_ISO"])
+def test_an_unset_incident_time_is_no_time(value: str) -> None:
+    assert (
+        parse({**fixture_json("site24x7/down.json"), "INCIDENT_TIME_ISO": value}).starts_at is None
+    )

@@ -250,3 +250,24 @@ def test_missing_event_id_is_refused_naming_it() -> None:
 def test_malformed_body_is_malformed_payload() -> None:
     with pytest.raises(MalformedPayloadError, match=r"^body is not valid JSON: "):
         parse(b'{"event_id": "8471234",')
+
+
+@pytest.mark.parametrize("value", ["9", "-1", "high"])
+def test_nseverity_outside_0_to_5_is_refused_naming_the_field(value: str) -> None:
+    with pytest.raises(UnsupportedPayloadError, match="event_nseverity") as caught:
+        parse({**fixture_json("zabbix/firing.json"), "event_nseverity": value})
+    assert caught.value.details == [
+        {"field": "event_nseverity", "problem": "not a number from 0 to 5"}
+    ]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-5", "abc", "1.5"])
+def test_a_bad_timestamp_is_refused_naming_the_field(value: str) -> None:
+    with pytest.raises(UnsupportedPayloadError, match="event_timestamp"):
+        parse({**fixture_json("zabbix/firing.json"), "event_timestamp": value})
+
+
+@pytest.mark.parametrize("value", ["", "{EVENT.TIMESTAMP}"])
+def test_an_unset_timestamp_is_no_time(value: str) -> None:
+    alert = parse({**fixture_json("zabbix/firing.json"), "event_timestamp": value})
+    assert alert.starts_at is None

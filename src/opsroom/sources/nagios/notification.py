@@ -13,7 +13,15 @@ from enum import StrEnum
 
 from opsroom.alert.model import AlertStatus, Link, NormalizedAlert, fingerprint, truncate
 from opsroom.errors import UnsupportedMediaTypeError, UnsupportedPayloadError
-from opsroom.sources.base import FORM_TYPE, JSON_TYPE, HookRequest, capped_raw, epoch_time
+from opsroom.sources.base import (
+    FORM_TYPE,
+    JSON_TYPE,
+    HookRequest,
+    bad_time,
+    capped_raw,
+    epoch_time,
+    unset,
+)
 
 
 class NotificationType(StrEnum):
@@ -107,15 +115,24 @@ def parse_state(kind: str, name: str, value: str, known: Iterable[str]) -> str:
     return state
 
 
-def parse_epoch(value: str) -> datetime | None:
-    """A UNIX timestamp as the tools print them ("1715678467" or "1715678467.431256")."""
+EPOCH = "a UNIX time such as 1715678467"
+
+
+def parse_epoch(kind: str, name: str, value: str) -> datetime | None:
+    """A UNIX timestamp as the tools print them ("1715678467" or "1715678467.431256"); None
+    when unset (empty, `0` before any change, or the macro unreplaced), else 422 naming it."""
+    if unset(value) or value.strip() == "0":
+        return None
     try:
         seconds = float(value)
     except ValueError:
-        return None
+        raise bad_time(kind, name, value, EPOCH) from None
     if not 0 < seconds < 253402300800:  # after 1970, before year 10000
-        return None
-    return epoch_time(seconds)
+        raise bad_time(kind, name, value, EPOCH)
+    moment = epoch_time(seconds)
+    if moment is None:
+        raise bad_time(kind, name, value, EPOCH)
+    return moment
 
 
 def parse_count(value: str) -> int:

@@ -109,7 +109,7 @@ class NagiosSource:
             problem_id=_problem_id(p.SERVICEPROBLEMID, p.LASTSERVICEPROBLEMID),
             author=p.NOTIFICATIONAUTHOR,
             comment=p.NOTIFICATIONCOMMENT,
-            changed_at=parse_epoch(p.LASTSERVICESTATECHANGE),
+            changed_at=parse_epoch(self.kind, "LASTSERVICESTATECHANGE", p.LASTSERVICESTATECHANGE),
             downtime_depth=parse_count(p.SERVICEDOWNTIME),
             labels={
                 "address": p.HOSTADDRESS,
@@ -141,7 +141,7 @@ class NagiosSource:
             problem_id=_problem_id(p.HOSTPROBLEMID, p.LASTHOSTPROBLEMID),
             author=p.NOTIFICATIONAUTHOR,
             comment=p.NOTIFICATIONCOMMENT,
-            changed_at=parse_epoch(p.LASTHOSTSTATECHANGE),
+            changed_at=parse_epoch(self.kind, "LASTHOSTSTATECHANGE", p.LASTHOSTSTATECHANGE),
             downtime_depth=parse_count(p.HOSTDOWNTIME),
             labels={"address": p.HOSTADDRESS, "hostgroups": p.HOSTGROUPNAMES},
             links=web_links(

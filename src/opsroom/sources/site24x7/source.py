@@ -12,8 +12,10 @@ from opsroom.sources.base import (
     FORM_TYPES,
     HookRequest,
     HookResult,
+    bad_time,
     capped_raw,
     parse_time,
+    unset,
     unsupported,
 )
 
@@ -91,6 +93,11 @@ class Site24x7Source:
         monitor_id = str(payload.MONITOR_ID or "")
         identity = {"monitor_id": monitor_id} if monitor_id else {"name": payload.MONITORNAME}
         at = parse_time(payload.INCIDENT_TIME_ISO)
+        time = payload.INCIDENT_TIME_ISO
+        if at is None and not (unset(time) or time.startswith("0001-01-01")):
+            raise bad_time(
+                self.kind, "INCIDENT_TIME_ISO", payload.INCIDENT_TIME_ISO, "an ISO 8601 time"
+            )
         return NormalizedAlert(
             fingerprint=fingerprint(self.kind, identity),
             status=status,

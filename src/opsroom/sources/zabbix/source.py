@@ -16,7 +16,15 @@ from opsroom.alert.model import (
     truncate,
 )
 from opsroom.errors import UnsupportedPayloadError
-from opsroom.sources.base import HookRequest, HookResult, capped_raw, epoch_time, unsupported
+from opsroom.sources.base import (
+    HookRequest,
+    HookResult,
+    bad_time,
+    capped_raw,
+    epoch_time,
+    unset,
+    unsupported,
+)
 
 # {EVENT.NSEVERITY}: Not classified, Information, Warning, Average, High, Disaster.
 SEVERITIES = {
@@ -92,16 +100,19 @@ class ZabbixSource:
             # {EVENT.ID} is the problem event in problem, update and recovery messages alike.
             fingerprint=fingerprint(self.kind, {"event_id": payload.event_id}),
             status=status,
-            severity=SEVERITIES.get(payload.event_nseverity)
-            or normalize_severity(payload.event_severity),
+            severity=_severity(payload),
             title=truncate(title, 500),
             description=_description(payload),
             group_key=f"zabbix-trigger:{payload.trigger_id or payload.event_id}",
             labels=_labels(payload),
             annotations=_annotations(payload),
             links=_links(payload),
-            starts_at=_epoch(payload.event_timestamp),
-            ends_at=_epoch(payload.event_recovery_timestamp) if not status.is_open else None,
+            starts_at=_epoch("event_timestamp", payload.event_timestamp),
+            ends_at=(
+                _epoch("event_recovery_timestamp", payload.event_recovery_timestamp)
+                if not status.is_open
+                else None
+            ),
             raw=capped_raw(raw),
         )
 
@@ -152,8 +163,27 @@ def _annotations(payload: _Payload) -> dict[str, str]:
     return {name: value for name, value in notes.items() if value}
 
 
-def _epoch(value: str) -> datetime | None:
-    return epoch_time(int(value)) if value.isdigit() else None
+def _severity(payload: _Payload) -> str:
+    """{EVENT.NSEVERITY} (0-5), else the severity's name; anything else is refused."""
+    number = payload.event_nseverity
+    if unset(number):
+        return normalize_severity(payload.event_severity)
+    if number.strip() not in SEVERITIES:
+        raise UnsupportedPayloadError(
+            f"not a zabbix payload: event_nseverity={number[:20]!r} is not 0-5",
+            details=[{"field": "event_nseverity", "problem": "not a number from 0 to 5"}],
+        )
+    return SEVERITIES[number.strip()]
+
+
+def _epoch(name: str, value: str) -> datetime | None:
+    """A Zabbix {EVENT.*TIMESTAMP}; None when unset, else 422 naming the field."""
+    if unset(value):
+        return None
+    moment = epoch_time(int(value)) if value.strip().isdigit() and len(value) < 15 else None
+    if moment is None:
+        raise bad_time("zabbix", name, value, "a UNIX time such as 1764835200")
+    return moment
 
 
 def _links(payload: _Payload) -> tuple[Link, ...]:
