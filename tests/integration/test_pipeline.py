@@ -206,6 +206,25 @@ def test_an_unchanged_group_is_reminded_after_repeat_interval_at_its_current_sev
     assert reminder.endswith("(1 alert)")
 
 
+def test_a_group_whose_alerts_partly_resolve_says_so_after_group_interval(
+    api: Api, hook: Any, clock: FakeClock
+) -> None:
+    url = hook()
+    for instance in ("a.example.test", "b.example.test"):
+        body = am_alert("CheckoutDown", instance=instance, severity="warning", group="g")
+        api.client.post(url, json=body)
+    clock.advance(timedelta(seconds=30))
+    api.run_jobs()
+    assert len(alerts_room(api)) == 1
+    resolved = am_alert(
+        "CheckoutDown", instance="b.example.test", severity="warning", group="g", status="resolved"
+    )
+    assert api.client.post(url, json=resolved).status_code == 202
+    clock.advance(timedelta(minutes=5))  # group_interval: an alert went away, so a message
+    api.run_jobs()
+    assert [t for t in alerts_room(api) if "now has 1 firing alert:" in t], alerts_room(api)
+
+
 def test_resolution_cancels_pending_notifications(api: Api, hook: Any, clock: FakeClock) -> None:
     url = hook()
     firing = am_alert("Flappy", instance="a.example.test", service="search", severity="warning")

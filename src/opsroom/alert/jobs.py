@@ -47,7 +47,7 @@ def notify_group(uow: UnitOfWork, ctx: Context, payload: dict[str, Any]) -> None
     if group.notified_at is None:
         announce(uow, ctx, "alerts", render.group_opened(group, active))
         start_for_group(uow, ctx, group)
-    elif len(active) > group.notified_count or worse:
+    elif len(active) != group.notified_count or worse:  # alerts came, went or got worse
         announce(uow, ctx, "alerts", render.group_updated(group, active))
     elif now < group.notified_at + repeat:
         # Nothing new since the last notification (Alertmanager's rule): an unchanged group

@@ -31,7 +31,7 @@ def schedule(uow: UnitOfWork, ctx: Context, group: AlertGroupRow, *, due: dateti
 
 
 def schedule_update(uow: UnitOfWork, ctx: Context, group: AlertGroupRow) -> None:
-    """An alert in the group is new or fires again: notify after `group_interval`."""
+    """An alert in the group is new, fires again or resolved: notify after `group_interval`."""
     if group.status != AlertStatus.FIRING or group.notified_at is None:
         return  # the first notification is still pending and will include it
     interval, _ = route_timing(ctx.settings.routing, group.route)

@@ -320,8 +320,11 @@ def _after_change(
             _record_on_incident(uow, ctx, group, row)
         if alert.status.is_open:
             notify.schedule_update(uow, ctx, group)
-        elif group.status == AlertStatus.FIRING and uow.alerts.firing_count(group.id) == 0:
-            notify.resolve_group(uow, ctx, group)
+        elif group.status == AlertStatus.FIRING:
+            if uow.alerts.firing_count(group.id) == 0:
+                notify.resolve_group(uow, ctx, group)
+            else:  # one alert fewer: said after group_interval, as Alertmanager does
+                notify.schedule_update(uow, ctx, group)
     timeout = ctx.settings.integration(integration.name).resolve_timeout
     if timeout is not None and alert.status.is_open and status_changed:
         uow.jobs.enqueue(AUTO_RESOLVE, {"alert_id": row.id}, now=now, due_at=now + timeout)
