@@ -229,3 +229,15 @@ services:
     )
     assert second.starts_at == datetime(2026, 12, 7, 21, tzinfo=UTC)
     assert second.ends_at == datetime(2026, 12, 8, 2, tzinfo=UTC)  # no offset: UTC
+
+
+def test_a_maintenance_window_ending_before_it_starts_is_refused(tmp_path: Path) -> None:
+    text = """
+services:
+  - name: checkout
+    maintenance:
+      - {starts_at: 2026-12-06T02:00:00Z, ends_at: 2026-12-05T22:00:00Z}
+"""
+    message = config_error(write(tmp_path, text))
+    assert "services.0.maintenance.0" in message
+    assert "ends_at must be after starts_at" in message

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    model_validator,
 )
 
 from opsroom.alert.matchers import Matcher, parse_matchers
@@ -93,6 +94,12 @@ class MaintenanceWindowConfig(_Model):
     starts_at: UtcTime = Field(validation_alias=AliasChoices("starts_at", "start"))
     ends_at: UtcTime = Field(validation_alias=AliasChoices("ends_at", "end"))
     reason: str = ""
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> MaintenanceWindowConfig:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")  # as the API refuses it
+        return self
 
 
 class ServiceConfig(_Model):
