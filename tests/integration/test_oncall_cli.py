@@ -131,3 +131,14 @@ def test_config_check_warns_of_settings_for_an_integration_that_does_not_exist(
     result = run("config", "check", "--gap-days", "7", config=config)
     assert result.exit_code == 0, result.output
     assert "integrations.prdo: no integration is named 'prdo'" in result.stdout
+
+
+def test_config_check_warns_of_a_route_naming_an_integration_that_does_not_exist(
+    run: Runner,
+) -> None:
+    config = CONFIG + (
+        "routing:\n  routes:\n    - name: db\n      integrations: [prdo]\n      service: db\n"
+    )
+    result = run("config", "check", "--gap-days", "7", config=config)
+    assert result.exit_code == 0, result.output
+    assert "routing.routes.0.integrations: no integration is named 'prdo'" in result.stdout

@@ -155,3 +155,10 @@ def _warn_unknown_integrations(built: Container) -> None:
             f"{name!r} (create it with `opsroom integration create --name {name} ...`)",
             markup=True,
         )
+    for index, route in enumerate(built.settings.routing.routes):
+        for name in sorted(set(route.integrations) - existing):
+            console.print(
+                f"  [yellow]warning:[/yellow] routing.routes.{index}.integrations: no "
+                f"integration is named {name!r}, so this route never sees its alerts",
+                markup=True,
+            )
