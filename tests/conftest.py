@@ -66,6 +66,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield url
 
 
+def settings_from_yaml(database_url: str, tmp_path: Path, text: str) -> Settings:
+    """Settings read from `text` as `opsroom.yaml`, on the test's database and var dir."""
+    path = tmp_path / "opsroom.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(
+        path,
+        var_dir=str(tmp_path / "var"),
+        database={"url": database_url},
+        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
+    )
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return load_settings(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from opsroom.config import Settings, load_settings
+from opsroom.config import Settings
+from tests.conftest import settings_from_yaml
 
 CONFIG = """
 schedules:
@@ -33,14 +34,7 @@ schedules:
 
 
 def oncall_settings(database_url: str, tmp_path: Path, text: str = CONFIG) -> Settings:
-    path = tmp_path / "opsroom.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_settings(
-        path,
-        var_dir=str(tmp_path / "var"),
-        database={"url": database_url},
-        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
-    )
+    return settings_from_yaml(database_url, tmp_path, text)
 
 
 def environment(database_url: str, tmp_path: Path, text: str = CONFIG) -> dict[str, str]:

@@ -14,9 +14,9 @@ from sqlalchemy import event
 
 from opsroom.alert.tables import AlertRow
 from opsroom.bootstrap import Container
-from opsroom.config import Settings, load_settings
+from opsroom.config import Settings
 from opsroom.jobs.tables import JobRow
-from tests.conftest import Api
+from tests.conftest import Api, settings_from_yaml
 
 CONFIG = """
 inhibit_rules:
@@ -28,14 +28,7 @@ inhibit_rules:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    path = tmp_path / "opsroom.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return load_settings(
-        path,
-        var_dir=str(tmp_path / "var"),
-        database={"url": database_url},
-        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
-    )
+    return settings_from_yaml(database_url, tmp_path, CONFIG)
 
 
 @contextmanager

@@ -12,8 +12,8 @@ import pytest
 
 from opsroom.alert.settings import RoutingConfig
 from opsroom.clock import FakeClock
-from opsroom.config import Settings, load_settings
-from tests.conftest import Api
+from opsroom.config import Settings
+from tests.conftest import Api, settings_from_yaml
 from tests.integration.payloads import alertmanager, resolved
 
 CONFIG = """
@@ -54,14 +54,7 @@ START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    path = tmp_path / "opsroom.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return load_settings(
-        path,
-        var_dir=str(tmp_path / "var"),
-        database={"url": database_url},
-        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
-    )
+    return settings_from_yaml(database_url, tmp_path, CONFIG)
 
 
 @pytest.fixture

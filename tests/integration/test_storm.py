@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from opsroom.clock import FakeClock
-from opsroom.config import Settings, load_settings
+from opsroom.config import Settings
 from opsroom.escalation.tables import EscalationRow
 from opsroom.notify.tables import PageRow
-from tests.conftest import Api
+from tests.conftest import Api, settings_from_yaml
 from tests.integration.payloads import alertmanager
 
 CONFIG = """
@@ -41,14 +41,7 @@ users:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    path = tmp_path / "opsroom.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return load_settings(
-        path,
-        var_dir=str(tmp_path / "var"),
-        database={"url": database_url},
-        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
-    )
+    return settings_from_yaml(database_url, tmp_path, CONFIG)
 
 
 @pytest.fixture

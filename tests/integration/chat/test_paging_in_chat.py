@@ -17,7 +17,8 @@ from opsroom.chat.inbound import ActionInvoked, CommandInvoked, InboundParse, Pe
 from opsroom.chat.registry import build_hub
 from opsroom.chat.service import handle_inbound
 from opsroom.clock import FakeClock
-from opsroom.config import Settings, load_settings
+from opsroom.config import Settings
+from tests.conftest import settings_from_yaml
 from tests.integration.chat.fake_platform import FakeChatAdapter, fake_platform
 
 CAROL = Person("fake", "U-CAROL", "carol")
@@ -46,14 +47,7 @@ rules:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    path = tmp_path / "opsroom.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return load_settings(
-        path,
-        var_dir=str(tmp_path / "var"),
-        database={"url": database_url},
-        server={"secret_key": "test-secret-key-not-used-anywhere-else"},
-    )
+    return settings_from_yaml(database_url, tmp_path, CONFIG)
 
 
 @pytest.fixture
